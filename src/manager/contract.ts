@@ -1,0 +1,114 @@
+/** Any value that survives `JSON.stringify` → `JSON.parse` unchanged. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** One input that triggered a callback, as in Dash's `ctx.triggered`. */
+export interface TriggeredInput {
+  /** `"<component id>.<prop>"`, the component id JSON-encoded when it is an object. */
+  readonly propId: string;
+  readonly value: Json;
+}
+
+/**
+ * The snapshot of the request that a job sees as `ctx`. Values are as of the request that
+ * started the job. Every field is optional and JSON.
+ */
+export interface JobContext {
+  readonly triggered?: readonly TriggeredInput[];
+  readonly inputs?: Readonly<Record<string, Json>>;
+  readonly states?: Readonly<Record<string, Json>>;
+  readonly cookies?: Readonly<Record<string, string>>;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly path?: string;
+  /** Anything else the app server passes along. */
+  readonly extra?: Readonly<Record<string, Json>>;
+}
+
+/** What the core asks a manager to run. Validated by the core before a manager sees it. */
+export interface JobRequest {
+  /** The id under which the job function was registered (`registerJob`); a callback's id. */
+  readonly callbackId: string;
+  /** The function's arguments, in order. */
+  readonly args: readonly Json[];
+  /** The request snapshot the function sees as `ctx`. */
+  readonly context?: JobContext;
+  /**
+   * Memoise the result under `key` (built by `cacheKey()`) for `ttlMs`. When a result is
+   * stored under `key`, no job runs: the handle's outcome is that result at once.
+   * Managers whose `capabilities.caching` is `false` reject it with `NOT_SUPPORTED`.
+   */
+  readonly cache?: { readonly key: string; readonly ttlMs: number };
+}
+
+/** The handle `submit` returns. */
+export interface JobHandle {
+  /** A fresh, unguessable id (at least 128 random bits), URL-safe. */
+  readonly jobId: string;
+}
+
+/** Side updates of a job: component id → prop → newest value, in first-touched order. */
+export type SideUpdates = Record<string, Record<string, Json>>;
+
+/** The terminal state of a job. Exactly one per job. */
+export type JobOutcome =
+  | { readonly kind: "result"; readonly value: Json; readonly cached?: boolean }
+  | { readonly kind: "noUpdate" }
+  | { readonly kind: "error"; readonly message: string; readonly stack?: string }
+  | { readonly kind: "cancelled" }
+  | { readonly kind: "lost"; readonly reason: string };
+
+/** What `take` returns: what happened since the last `take`. */
+export interface JobUpdate {
+  /** The newest progress value reported since the last `take`; absent when none. */
+  readonly progress?: Json;
+  /** Every `setProps` since the last `take`, merged per component and prop in call order. */
+  readonly sideUpdates?: SideUpdates;
+  /** Present once the job has ended; returned by every `take` until the record expires. */
+  readonly outcome?: JobOutcome;
+}
+
+/** Where a job stands. `unknown` for ids the manager never saw or that expired. */
+export type JobState = "queued" | "running" | "done" | "unknown";
+
+/** What a manager can do. Frozen; read by the core and by the conformance suite. */
+export interface ManagerCapabilities {
+  /** Honours `JobRequest.cache`. When `false`, a request with `cache` rejects `NOT_SUPPORTED`. */
+  readonly caching: boolean;
+  /** Other processes using the same backend can `take`, `status` and `cancel` its jobs. */
+  readonly shared: boolean;
+}
+
+/**
+ * The contract every manager implements: DiskManager, QueueManager and yours.
+ * `docs/writing-a-manager.md` has it as a table; `background-callbacks/testing` checks it.
+ *
+ * Every method rejects with `MANAGER_CLOSED` after `close()` (except `close` itself).
+ */
+export interface BackgroundCallbackManager {
+  /** What this manager supports. Must be frozen. */
+  readonly capabilities: ManagerCapabilities;
+
+  /**
+   * Queues a job. Jobs start in submission order, at most `concurrency` at once.
+   * @throws `NOT_SUPPORTED` for `cache` when `capabilities.caching` is false; `MANAGER_CLOSED`.
+   */
+  submit(job: JobRequest): Promise<JobHandle>;
+
+  /**
+   * Reads and clears the progress and side updates reported since the last call, and returns
+   * the outcome once there is one. Never returns progress or side updates after a cancel, nor
+   * progress after the outcome. Unknown ids give `{}`.
+   */
+  take(jobId: string): Promise<JobUpdate>;
+
+  /** Where the job stands. A job whose worker died is `done` with a `lost` outcome. */
+  status(jobId: string): Promise<JobState>;
+
+  /**
+   * Cancels a job: a queued job never starts; a running one has its `AbortSignal` aborted and
+   * its process killed after the grace period. Idempotent; unknown or ended jobs are a no-op.
+   */
+  cancel(jobId: string): Promise<void>;
+
+  /** Releases what the manager opened. Idempotent. Never closes a client the user passed in. */
+  close(): Promise<void>;
+}

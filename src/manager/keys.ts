@@ -1,0 +1,53 @@
+import { createHash, randomBytes } from "node:crypto";
+import type { Json } from "./contract.js";
+
+/** Returns a fresh job id: 128 random bits, URL-safe base64 (22 characters). */
+export function newJobId(): string {
+  return randomBytes(16).toString("base64url");
+}
+
+/** JSON with object keys sorted, so equal values always give equal text. */
+export function stableStringify(value: Json): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((key) => `${JSON.stringify(key)}:${stableStringify(value[key] as Json)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * The key a component id has in side updates: the id itself when it is a string, else its
+ * JSON with sorted keys and no spaces (how Dash writes pattern-matching ids).
+ */
+export function componentKey(id: string | Record<string, Json>): string {
+  return typeof id === "string" ? id : stableStringify(id);
+}
+
+/** What `cacheKey` hashes. */
+export interface CacheKeyParts {
+  /** The callback's id; two callbacks never share entries. */
+  readonly callbackId: string;
+  /** The callback's arguments (inputs and states, in order). */
+  readonly args: readonly Json[];
+  /** Positions in `args` left out of the key. @default [] */
+  readonly ignoreArgs?: readonly number[];
+  /** The values returned by the callback's `cacheBy` functions, at request time. @default [] */
+  readonly cacheBy?: readonly Json[];
+}
+
+/**
+ * Builds the memoisation key of a call: sha256 of the callback id, the arguments not ignored,
+ * and the `cacheBy` values. Deterministic across processes and hosts.
+ *
+ * @example
+ * ```ts
+ * cacheKey({ callbackId: "out.children", args: [3, "a"], ignoreArgs: [1], cacheBy: ["user-7"] });
+ * ```
+ */
+export function cacheKey(parts: CacheKeyParts): string {
+  const ignored = new Set(parts.ignoreArgs ?? []);
+  const args = parts.args.map((arg, index) => (ignored.has(index) ? "__ignored__" : arg));
+  const text = stableStringify([parts.callbackId, args as Json[], [...(parts.cacheBy ?? [])]]);
+  return createHash("sha256").update(text).digest("hex");
+}

@@ -1,0 +1,27 @@
+import type { Json, JobUpdate, SideUpdates } from "./contract.js";
+
+/** Merges one `setProps` call into pending side updates: per component, per prop, last wins. */
+export function mergeSideUpdate(target: SideUpdates, id: string, props: Record<string, Json>): void {
+  const current = target[id] ?? {};
+  target[id] = { ...current, ...props };
+}
+
+/** Merges `later` side updates into `earlier`, in place. */
+export function mergeSideUpdates(earlier: SideUpdates, later: SideUpdates): void {
+  for (const [id, props] of Object.entries(later)) mergeSideUpdate(earlier, id, props);
+}
+
+/** Builds a `JobUpdate`, leaving out what is empty. */
+export function jobUpdate(parts: {
+  progress?: { value: Json } | undefined;
+  sideUpdates?: SideUpdates | undefined;
+  outcome?: JobUpdate["outcome"];
+}): JobUpdate {
+  return {
+    ...(parts.progress === undefined ? {} : { progress: parts.progress.value }),
+    ...(parts.sideUpdates === undefined || Object.keys(parts.sideUpdates).length === 0
+      ? {}
+      : { sideUpdates: parts.sideUpdates }),
+    ...(parts.outcome === undefined ? {} : { outcome: parts.outcome }),
+  };
+}

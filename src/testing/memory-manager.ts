@@ -1,0 +1,136 @@
+import { BaseManager } from "../manager/base.js";
+import type { JobHandle, JobOutcome, JobRequest, JobState, JobUpdate, Json, SideUpdates } from "../manager/contract.js";
+import { newJobId } from "../manager/keys.js";
+import { assertOptions, type LocalWorkerOptions, resolveLocalWorkerOptions } from "../manager/options.js";
+import { jobUpdate, mergeSideUpdate } from "../manager/updates.js";
+import { WorkerPool } from "../worker/pool.js";
+
+/** Options of {@link MemoryManager}. */
+export interface MemoryManagerOptions extends LocalWorkerOptions {
+  /** Memoise results for requests with `cache`. @default true */
+  readonly caching?: boolean;
+}
+
+interface JobRecord {
+  state: Exclude<JobState, "unknown">;
+  progress?: { value: Json };
+  sideUpdates: SideUpdates;
+  outcome?: JobOutcome;
+  cacheKey?: { key: string; ttlMs: number };
+  expiresAt: number;
+}
+
+/**
+ * The reference custom manager: everything in this process's memory, jobs on local worker
+ * processes through `WorkerPool`. It passes the whole conformance suite; other processes cannot
+ * see its jobs (`capabilities.shared` is false). `docs/writing-a-manager.md` walks through it.
+ */
+export class MemoryManager extends BaseManager {
+  readonly capabilities;
+  protected readonly part = "memory";
+  readonly #options: Required<LocalWorkerOptions>;
+  readonly #jobs = new Map<string, JobRecord>();
+  readonly #cache = new Map<string, { value: Json; expiresAt: number }>();
+  #pool: WorkerPool | undefined;
+
+  constructor(options: MemoryManagerOptions = {}) {
+    super();
+    assertOptions("memory", options);
+    this.#options = resolveLocalWorkerOptions("memory", options);
+    this.capabilities = Object.freeze({ caching: options.caching ?? true, shared: false });
+  }
+
+  protected async doSubmit(job: JobRequest): Promise<JobHandle> {
+    this.#sweep();
+    const jobId = newJobId();
+    const hit = job.cache && this.#cache.get(job.cache.key);
+    if (hit) {
+      this.#jobs.set(jobId, this.#record("done", { kind: "result", value: hit.value, cached: true }));
+      return { jobId };
+    }
+    const record = this.#record("queued");
+    if (job.cache) record.cacheKey = job.cache;
+    this.#jobs.set(jobId, record);
+    this.#workers().submit({ jobId, callbackId: job.callbackId, args: job.args, ...(job.context ? { context: job.context } : {}) });
+    return { jobId };
+  }
+
+  protected async doTake(jobId: string): Promise<JobUpdate> {
+    const record = this.#live(jobId);
+    if (record === undefined) return {};
+    const update = jobUpdate(record);
+    record.progress = undefined;
+    record.sideUpdates = {};
+    return update;
+  }
+
+  protected async doStatus(jobId: string): Promise<JobState> {
+    return this.#live(jobId)?.state ?? "unknown";
+  }
+
+  protected async doCancel(jobId: string): Promise<void> {
+    if (this.#live(jobId)?.state === "done") return;
+    this.#pool?.cancel(jobId);
+  }
+
+  protected async doClose(): Promise<void> {
+    await this.#pool?.close();
+  }
+
+  #record(state: JobRecord["state"], outcome?: JobOutcome): JobRecord {
+    return { state, sideUpdates: {}, expiresAt: Date.now() + this.#options.ttlMs, ...(outcome ? { outcome } : {}) };
+  }
+
+  #live(jobId: string): JobRecord | undefined {
+    const record = this.#jobs.get(jobId);
+    if (record !== undefined && record.state === "done" && record.expiresAt <= Date.now()) {
+      this.#jobs.delete(jobId);
+      return undefined;
+    }
+    return record;
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const [id, record] of this.#jobs) if (record.state === "done" && record.expiresAt <= now) this.#jobs.delete(id);
+    for (const [key, entry] of this.#cache) if (entry.expiresAt <= now) this.#cache.delete(key);
+  }
+
+  #workers(): WorkerPool {
+    this.#pool ??= new WorkerPool(
+      { module: this.#options.workerModule, concurrency: this.#options.concurrency, graceMs: this.#options.cancelGraceMs },
+      {
+        start: (jobId) => {
+          const record = this.#jobs.get(jobId);
+          if (record) record.state = "running";
+        },
+        progress: (jobId, value) => {
+          const record = this.#jobs.get(jobId);
+          if (record && record.state !== "done") record.progress = { value };
+        },
+        props: (jobId, id, props) => {
+          const record = this.#jobs.get(jobId);
+          if (record && record.state !== "done") mergeSideUpdate(record.sideUpdates, id, props);
+        },
+        end: (jobId, outcome) => this.#end(jobId, outcome),
+      },
+    );
+    return this.#pool;
+  }
+
+  #end(jobId: string, outcome: JobOutcome): void {
+    const record = this.#jobs.get(jobId);
+    if (record === undefined || record.state === "done") return;
+    record.state = "done";
+    record.outcome = outcome;
+    record.expiresAt = Date.now() + this.#options.ttlMs;
+    // The outcome supersedes progress; side updates made before the end still reach the poller,
+    // except after a cancel.
+    record.progress = undefined;
+    if (outcome.kind === "cancelled") record.sideUpdates = {};
+    if (outcome.kind === "result" && record.cacheKey) {
+      const { key, ttlMs } = record.cacheKey;
+      this.#cache.set(key, { value: outcome.value, expiresAt: Date.now() + ttlMs });
+    }
+  }
+}

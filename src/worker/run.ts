@@ -1,0 +1,55 @@
+import { describeValue, invalidArgument } from "../errors.js";
+import type { JobOutcome, Json } from "../manager/contract.js";
+import { componentKey } from "../manager/keys.js";
+import { assertJson } from "../manager/validate.js";
+import { outcomeOfError, outcomeOfValue } from "./outcome.js";
+import type { WorkerJob } from "./protocol.js";
+import { getJobFunction, type JobTools, registeredJobs } from "./registry.js";
+import { runInJobScope } from "./scope.js";
+
+/** Where a running job's reports go. */
+export interface JobSink {
+  progress(value: Json): void;
+  props(id: string, props: Record<string, Json>): void;
+}
+
+/**
+ * Runs one job with the registered function: builds its tools, runs it in the job scope, and
+ * turns what it returns or throws into an outcome. Never throws.
+ */
+export async function runJob(job: WorkerJob, signal: AbortSignal, sink: JobSink): Promise<JobOutcome> {
+  const fn = getJobFunction(job.callbackId);
+  if (fn === undefined) {
+    const known = registeredJobs();
+    return {
+      kind: "error",
+      message: `[background-callbacks:worker] No job function is registered as "${job.callbackId}" in the worker's module (it registers ${known.length === 0 ? "none" : known.map((id) => `"${id}"`).join(", ")}); the worker must load the same app module as the web process`,
+    };
+  }
+  const tools: JobTools = {
+    jobId: job.jobId,
+    signal,
+    ctx: job.context ?? {},
+    setProgress(value) {
+      assertJson("setProgress", "value", value);
+      if (!signal.aborted) sink.progress(value);
+    },
+    setProps(id, props) {
+      if (typeof id !== "string" && (id === null || typeof id !== "object" || Array.isArray(id))) {
+        throw invalidArgument("setProps", `Expected \`id\` to be a string or an object id, got ${describeValue(id)}`);
+      }
+      if (props === null || typeof props !== "object" || Array.isArray(props)) {
+        throw invalidArgument("setProps", `Expected \`props\` to be an object, got ${describeValue(props)}`);
+      }
+      assertJson("setProps", "props", props);
+      assertJson("setProps", "id", id);
+      if (!signal.aborted) sink.props(componentKey(id), props);
+    },
+  };
+  try {
+    const value = await runInJobScope(tools, () => fn([...job.args], tools));
+    return outcomeOfValue(value);
+  } catch (error) {
+    return outcomeOfError(error);
+  }
+}
