@@ -9,7 +9,8 @@ import { registeredJobs } from "./registry.js";
 import { type JobSink, runJob } from "./run.js";
 
 const send = (message: FromWorker): void => {
-  process.send?.(message);
+  // After a disconnect nobody listens; the process is about to exit.
+  if (process.connected) process.send?.(message);
 };
 
 const running = new Map<string, AbortController>();

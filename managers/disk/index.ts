@@ -1,0 +1,5 @@
+/**
+ * `background-callbacks/managers/disk`: the embedded manager on one SQLite file.
+ * @packageDocumentation
+ */
+export { DiskManager, type DiskManagerOptions } from "./manager.js";

@@ -1,0 +1,41 @@
+/**
+ * background-callbacks: Dash-style background callbacks for Node.js.
+ *
+ * This entry holds the manager contract and what managers are built from. Managers live in
+ * `background-callbacks/managers/disk` and `background-callbacks/managers/queue`; the
+ * conformance suite in `background-callbacks/testing`.
+ *
+ * @packageDocumentation
+ */
+export type {
+  BackgroundCallbackManager,
+  JobContext,
+  JobHandle,
+  JobOutcome,
+  JobRequest,
+  JobState,
+  JobUpdate,
+  Json,
+  ManagerCapabilities,
+  SideUpdates,
+  TriggeredInput,
+} from "./manager/contract.js";
+export {
+  BackgroundCallbackError,
+  type ErrorCode,
+  type InvalidArgumentError,
+  invalidArgument,
+  isErrorCode,
+  describeValue,
+} from "./errors.js";
+export { BaseManager } from "./manager/base.js";
+export { cacheKey, type CacheKeyParts, componentKey, newJobId, stableStringify } from "./manager/keys.js";
+export { assertOptions, type LocalWorkerOptions, resolveLocalWorkerOptions } from "./manager/options.js";
+export { jobUpdate, mergeSideUpdate, mergeSideUpdates } from "./manager/updates.js";
+export { assertId, assertInteger, assertJson, isJson, validateJobRequest } from "./manager/validate.js";
+export { isNoUpdate, noUpdate, PreventUpdate } from "./worker/outcome.js";
+export { type JobFunction, type JobTools, registerJob, registeredJobs } from "./worker/registry.js";
+export { currentRole, isWorkerProcess, ROLE_ENV } from "./worker/role.js";
+export { currentContext, currentJob, setProps } from "./worker/scope.js";
+export { WorkerPool, type WorkerPoolEvents, type WorkerPoolOptions } from "./worker/pool.js";
+export type { WorkerJob } from "./worker/protocol.js";

@@ -1,0 +1,83 @@
+import { once } from "node:events";
+import { describe, expect, it } from "vitest";
+import { DiskManager } from "../../../managers/disk/index.js";
+import { firstLine, outcomeOf, peer, smokeJobs, tempFile } from "./helpers.js";
+
+describe("DiskManager across processes", () => {
+  it("a second process cancels a job that this process started, and the slot serves the next job", async () => {
+    const path = tempFile();
+    const manager = new DiskManager({ path, workerModule: smokeJobs });
+    try {
+      const waiting = await manager.submit({ callbackId: "smoke.wait", args: [] });
+      const next = await manager.submit({ callbackId: "smoke.echo", args: ["next"] });
+      while ((await manager.status(waiting.jobId)) !== "running") await new Promise((r) => setTimeout(r, 20));
+      const other = peer("cancel", path, waiting.jobId);
+      expect(await firstLine(other)).toBe("cancelled");
+      expect(await outcomeOf(manager, waiting.jobId)).toEqual({ kind: "cancelled" });
+      expect(await outcomeOf(manager, next.jobId)).toEqual({ kind: "result", value: "next" });
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it("a job started by another process is polled here, and cancelled here", async () => {
+    const path = tempFile();
+    const manager = new DiskManager({ path, workerModule: smokeJobs });
+    const other = peer("submit", path, "smoke.wait");
+    try {
+      const jobId = await firstLine(other);
+      let progress: unknown;
+      while (progress === undefined) {
+        progress = (await manager.take(jobId)).progress;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(typeof progress).toBe("number");
+      expect(progress).not.toBe(process.pid);
+      await manager.cancel(jobId);
+      expect(await manager.status(jobId)).toBe("done");
+      expect(await outcomeOf(manager, jobId)).toEqual({ kind: "cancelled" });
+    } finally {
+      other.kill("SIGKILL");
+      await manager.close();
+    }
+  });
+
+  it("jobs of a process that was killed become lost once its heartbeat expires", async () => {
+    const path = tempFile();
+    const manager = new DiskManager({ path, workerModule: smokeJobs });
+    const other = peer("submit", path, "smoke.wait");
+    try {
+      const jobId = await firstLine(other);
+      expect(["queued", "running"]).toContain(await manager.status(jobId));
+      other.kill("SIGKILL");
+      await once(other, "exit");
+      const outcome = await outcomeOf(manager, jobId, 10_000);
+      expect(outcome.kind).toBe("lost");
+      expect(await manager.status(jobId)).toBe("done");
+    } finally {
+      await manager.close();
+    }
+  });
+
+  it("two managers on one file share job state", async () => {
+    const path = tempFile();
+    const a = new DiskManager({ path, workerModule: smokeJobs });
+    const b = new DiskManager({ path, workerModule: smokeJobs });
+    try {
+      const { jobId } = await a.submit({ callbackId: "smoke.add", args: [20, 22] });
+      const update = await (async () => {
+        for (;;) {
+          const u = await b.take(jobId);
+          if (u.outcome) return u;
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      })();
+      expect(update.outcome).toEqual({ kind: "result", value: 42 });
+      expect(update.sideUpdates).toEqual({ x: { children: "hi" } });
+      // b acknowledged the side update: a sees only the outcome now.
+      expect(await a.take(jobId)).toEqual({ outcome: { kind: "result", value: 42 } });
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
