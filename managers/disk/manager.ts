@@ -131,6 +131,13 @@ export class DiskManager extends BaseManager {
     await store.set(`cancel:${jobId}`, request, this.#options.ttlMs);
   }
 
+  /** A secret kept in the file, shared by every process that opens it (created on first use). */
+  async sharedSecret(): Promise<string> {
+    this.assertOpen();
+    const { store } = await this.#open();
+    return store.insertIfAbsent("secret", randomBytes(32).toString("base64url"));
+  }
+
   protected async doClose(): Promise<void> {
     for (const timer of this.#timers) clearInterval(timer);
     if (this.#opening === undefined) return;

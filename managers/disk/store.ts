@@ -72,6 +72,18 @@ export class DiskStore {
     await this.#run("write", () => this.#keyv.delete(key));
   }
 
+  /**
+   * Stores `value` under `key` unless a value is there already (atomically, across processes), and
+   * returns the value that is stored. Never expires.
+   */
+  async insertIfAbsent<T>(key: string, value: T): Promise<T> {
+    const row = `${this.#namespace}:${key}`;
+    await this.#run("write", () =>
+      this.#sqlite.query(`INSERT OR IGNORE INTO ${TABLE} (key, value) VALUES (?, ?)`, row, JSON.stringify({ value, expires: null })),
+    );
+    return (await this.get<T>(key)) as T;
+  }
+
   /** Deletes every expired row of this namespace. Returns how many. */
   async sweep(): Promise<number> {
     const rows = await this.#run("sweep", () =>

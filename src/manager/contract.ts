@@ -111,4 +111,11 @@ export interface BackgroundCallbackManager {
 
   /** Releases what the manager opened. Idempotent. Never closes a client the user passed in. */
   close(): Promise<void>;
+
+  /**
+   * Optional. A secret shared by every process using the same backend, created on first use.
+   * The app server signs job handles with it when no secret is configured, so that any web
+   * process can verify a handle another one issued.
+   */
+  sharedSecret?(): Promise<string>;
 }

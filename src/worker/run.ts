@@ -4,7 +4,7 @@ import { componentKey } from "../manager/keys.js";
 import { assertJson } from "../manager/validate.js";
 import { outcomeOfError, outcomeOfValue } from "./outcome.js";
 import type { WorkerJob } from "./protocol.js";
-import { getJobFunction, type JobTools, registeredJobs } from "./registry.js";
+import { getJobFunction, type JobFunction, type JobTools, registeredJobs } from "./registry.js";
 import { runInJobScope } from "./scope.js";
 
 /** Where a running job's reports go. */
@@ -26,7 +26,27 @@ export async function runJob(job: WorkerJob, signal: AbortSignal, sink: JobSink)
       message: `[background-callbacks:worker] No job function is registered as "${job.callbackId}" in the worker's module (it registers ${known.length === 0 ? "none" : known.map((id) => `"${id}"`).join(", ")}); the worker must load the same app module as the web process`,
     };
   }
-  const tools: JobTools = {
+  return runWithTools(fn, job, signal, sink);
+}
+
+/** Runs `fn` as the job `job` (in the job scope, with validated tools). Never throws. */
+export async function runWithTools(
+  fn: JobFunction,
+  job: WorkerJob,
+  signal: AbortSignal,
+  sink: JobSink,
+): Promise<JobOutcome> {
+  const tools = makeTools(job, signal, sink);
+  try {
+    const value = await runInJobScope(tools, () => fn([...job.args], tools));
+    return outcomeOfValue(value);
+  } catch (error) {
+    return outcomeOfError(error);
+  }
+}
+
+function makeTools(job: WorkerJob, signal: AbortSignal, sink: JobSink): JobTools {
+  return {
     jobId: job.jobId,
     signal,
     ctx: job.context ?? {},
@@ -46,10 +66,4 @@ export async function runJob(job: WorkerJob, signal: AbortSignal, sink: JobSink)
       if (!signal.aborted) sink.props(componentKey(id), props);
     },
   };
-  try {
-    const value = await runInJobScope(tools, () => fn([...job.args], tools));
-    return outcomeOfValue(value);
-  } catch (error) {
-    return outcomeOfError(error);
-  }
 }

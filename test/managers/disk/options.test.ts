@@ -90,3 +90,19 @@ describe("DiskManager options", () => {
     }
   });
 });
+
+describe("DiskManager.sharedSecret", () => {
+  it("gives every manager on one file the same secret, and another file another one", async () => {
+    const path = tempFile();
+    const managers = [0, 1, 2].map(() => new DiskManager({ path, workerModule: smokeJobs }));
+    const other = new DiskManager({ path: tempFile(), workerModule: smokeJobs });
+    try {
+      const secrets = await Promise.all(managers.map((manager) => manager.sharedSecret()));
+      expect(new Set(secrets).size).toBe(1);
+      expect(secrets[0]).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(await other.sharedSecret()).not.toBe(secrets[0]);
+    } finally {
+      await Promise.all([...managers, other].map((manager) => manager.close()));
+    }
+  });
+});
