@@ -2,7 +2,7 @@ import { isWorkerProcess, registerJob } from "background-callbacks";
 import { DiskManager } from "background-callbacks/managers/disk";
 
 // Worker processes load this same module, so the job is registered in both roles.
-registerJob("report", async ([steps], { setProgress, signal }) => {
+registerJob("report", async ([steps = 5], { setProgress, signal }) => {
   for (let step = 1; step <= Number(steps); step++) {
     if (signal.aborted) return null; // cancelled: stop soon, or the process is killed
     await new Promise((resolve) => setTimeout(resolve, 300));

@@ -32,10 +32,19 @@ export { BaseManager } from "./manager/base.js";
 export { cacheKey, type CacheKeyParts, componentKey, newJobId, stableStringify } from "./manager/keys.js";
 export { assertOptions, type LocalWorkerOptions, resolveLocalWorkerOptions } from "./manager/options.js";
 export { jobUpdate, mergeSideUpdate, mergeSideUpdates } from "./manager/updates.js";
-export { assertId, assertInteger, assertJson, isJson, validateJobRequest } from "./manager/validate.js";
+export { assertId, assertInteger, assertJson, isJson, toJson, validateJobRequest } from "./manager/validate.js";
 export { isNoUpdate, noUpdate, PreventUpdate } from "./worker/outcome.js";
 export { type JobFunction, type JobTools, registerJob, registeredJobs } from "./worker/registry.js";
 export { currentRole, isWorkerProcess, ROLE_ENV } from "./worker/role.js";
 export { currentContext, currentJob, setProps } from "./worker/scope.js";
 export { WorkerPool, type WorkerPoolEvents, type WorkerPoolOptions } from "./worker/pool.js";
+export {
+  type QueueWorkerOptions,
+  type QueueWorkerSource,
+  queueWorkerSources,
+  registerQueueWorkerSource,
+  type RunningQueueWorker,
+  unregisterQueueWorkerSource,
+} from "./worker/sources.js";
 export type { WorkerJob } from "./worker/protocol.js";
+

@@ -14,6 +14,37 @@ export function isJson(value: unknown, seen: Set<object> = new Set()): value is 
   return ok;
 }
 
+/**
+ * Converts a value to JSON the way `JSON.stringify` would (objects with `toJSON`, such as
+ * components, become what it returns), or `undefined` when it is not JSON: functions, symbols,
+ * `undefined`, NaN, class instances without `toJSON`, cycles.
+ */
+export function toJson(value: unknown, seen: Set<object> = new Set()): Json | undefined {
+  if (value === null || typeof value === "string" || typeof value === "boolean") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== "object" || seen.has(value)) return undefined;
+  const withToJson = value as { toJSON?: () => unknown };
+  if (typeof withToJson.toJSON === "function" && !Array.isArray(value)) return toJson(withToJson.toJSON(), seen);
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) {
+      const items = value.map((item) => toJson(item, seen));
+      return items.every((item) => item !== undefined) ? (items as Json[]) : undefined;
+    }
+    if (!isPlainObject(value)) return undefined;
+    const out: Record<string, Json> = {};
+    for (const [key, item] of Object.entries(value)) {
+      if (item === undefined) continue;
+      const converted = toJson(item, seen);
+      if (converted === undefined) return undefined;
+      out[key] = converted;
+    }
+    return out;
+  } finally {
+    seen.delete(value);
+  }
+}
+
 function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
   return proto === Object.prototype || proto === null;

@@ -1,5 +1,5 @@
 import type { JobOutcome, Json } from "../manager/contract.js";
-import { isJson } from "../manager/validate.js";
+import { toJson } from "../manager/validate.js";
 
 /**
  * Returned by a callback, leaves its output unchanged. It is plain JSON, so it survives any
@@ -30,13 +30,14 @@ export class PreventUpdate extends Error {
 export function outcomeOfValue(value: unknown): JobOutcome {
   if (value === undefined) return { kind: "result", value: null };
   if (isNoUpdate(value)) return { kind: "noUpdate" };
-  if (!isJson(value)) {
+  const json = toJson(value);
+  if (json === undefined) {
     return {
       kind: "error",
       message: "The job returned a value that is not JSON (functions, undefined inside objects, NaN, class instances and cycles cannot be sent to the browser)",
     };
   }
-  return { kind: "result", value: value as Json };
+  return { kind: "result", value: json };
 }
 
 /** Turns what a job function threw into its outcome. */

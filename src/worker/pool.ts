@@ -3,7 +3,7 @@ import { BackgroundCallbackError } from "../errors.js";
 import type { JobOutcome, Json } from "../manager/contract.js";
 import { assertInteger } from "../manager/validate.js";
 import type { FromWorker, ToWorker, WorkerJob } from "./protocol.js";
-import { isWorkerProcess } from "./role.js";
+import { currentRole } from "./role.js";
 import { forkWorker, resolveModule } from "./spawn.js";
 
 /** Options of a {@link WorkerPool}. */
@@ -55,7 +55,7 @@ export class WorkerPool {
   #closed = false;
 
   constructor(options: WorkerPoolOptions, events: WorkerPoolEvents) {
-    if (isWorkerProcess()) {
+    if (currentRole() === "worker") {
       throw new BackgroundCallbackError(
         "WRONG_ROLE",
         "[background-callbacks:worker] A worker process cannot start worker processes of its own; submit jobs from the web process",

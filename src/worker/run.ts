@@ -1,7 +1,7 @@
 import { describeValue, invalidArgument } from "../errors.js";
 import type { JobOutcome, Json } from "../manager/contract.js";
 import { componentKey } from "../manager/keys.js";
-import { assertJson } from "../manager/validate.js";
+import { assertJson, toJson } from "../manager/validate.js";
 import { outcomeOfError, outcomeOfValue } from "./outcome.js";
 import type { WorkerJob } from "./protocol.js";
 import { getJobFunction, type JobFunction, type JobTools, registeredJobs } from "./registry.js";
@@ -51,8 +51,9 @@ function makeTools(job: WorkerJob, signal: AbortSignal, sink: JobSink): JobTools
     signal,
     ctx: job.context ?? {},
     setProgress(value) {
-      assertJson("setProgress", "value", value);
-      if (!signal.aborted) sink.progress(value);
+      const json = toJson(value);
+      assertJson("setProgress", "value", json === undefined ? value : json);
+      if (!signal.aborted) sink.progress(json as Json);
     },
     setProps(id, props) {
       if (typeof id !== "string" && (id === null || typeof id !== "object" || Array.isArray(id))) {
@@ -61,9 +62,10 @@ function makeTools(job: WorkerJob, signal: AbortSignal, sink: JobSink): JobTools
       if (props === null || typeof props !== "object" || Array.isArray(props)) {
         throw invalidArgument("setProps", `Expected \`props\` to be an object, got ${describeValue(props)}`);
       }
-      assertJson("setProps", "props", props);
+      const json = toJson(props);
+      assertJson("setProps", "props", json === undefined ? props : json);
       assertJson("setProps", "id", id);
-      if (!signal.aborted) sink.props(componentKey(id), props);
+      if (!signal.aborted) sink.props(componentKey(id), json as Record<string, Json>);
     },
   };
 }
