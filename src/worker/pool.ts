@@ -119,8 +119,10 @@ export class WorkerPool {
     const exits = [...this.#slots].map(
       (slot) =>
         new Promise<void>((resolve) => {
-          if (slot.child.exitCode !== null || slot.child.signalCode !== null) resolve();
-          else slot.child.once("exit", () => resolve());
+          if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
+          // An idle worker is unref'd; ref it so this process waits for the exit it awaits.
+          slot.child.ref();
+          slot.child.once("exit", () => resolve());
           slot.child.kill("SIGKILL");
         }),
     );
