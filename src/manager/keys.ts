@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
+import { describeValue, invalidArgument } from "../errors.js";
 import type { Json } from "./contract.js";
+import { assertId, assertInteger, assertJson } from "./validate.js";
 
 /** Returns a fresh job id: 128 random bits, URL-safe base64 (22 characters). */
 export function newJobId(): string {
@@ -46,6 +48,14 @@ export interface CacheKeyParts {
  * ```
  */
 export function cacheKey(parts: CacheKeyParts): string {
+  if (parts === null || typeof parts !== "object") {
+    throw invalidArgument("cacheKey", `Expected \`parts\` to be an object, got ${describeValue(parts)}`);
+  }
+  assertId("cacheKey", "callbackId", parts.callbackId);
+  if (!Array.isArray(parts.args)) throw invalidArgument("cacheKey", `Expected \`args\` to be an array, got ${describeValue(parts.args)}`);
+  assertJson("cacheKey", "args", parts.args);
+  for (const index of parts.ignoreArgs ?? []) assertInteger("cacheKey", "ignoreArgs", index, 0);
+  assertJson("cacheKey", "cacheBy", [...(parts.cacheBy ?? [])]);
   const ignored = new Set(parts.ignoreArgs ?? []);
   const args = parts.args.map((arg, index) => (ignored.has(index) ? "__ignored__" : arg));
   const text = stableStringify([parts.callbackId, args as Json[], [...(parts.cacheBy ?? [])]]);
