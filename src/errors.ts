@@ -59,7 +59,12 @@ export function invalidArgument(part: string, message: string): InvalidArgumentE
 export function describeValue(value: unknown): string {
   let shown: string;
   try {
-    shown = typeof value === "string" ? JSON.stringify(value) : String(JSON.stringify(value));
+    shown =
+      typeof value === "number" && !Number.isFinite(value)
+        ? String(value)
+        : typeof value === "string"
+          ? JSON.stringify(value)
+          : String(JSON.stringify(value));
   } catch {
     shown = String(value);
   }
