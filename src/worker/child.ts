@@ -3,6 +3,7 @@
  * job functions), then runs the jobs its supervisor sends, one at a time.
  */
 import { pathToFileURL } from "node:url";
+import { Worker } from "node:worker_threads";
 import { outcomeOfError } from "./outcome.js";
 import { type FromWorker, MODULE_ENV, type ToWorker } from "./protocol.js";
 import { registeredJobs } from "./registry.js";
@@ -17,6 +18,12 @@ const running = new Map<string, AbortController>();
 
 // The supervisor is gone: nobody would read what this process does next.
 process.on("disconnect", () => process.exit(0));
+
+// A job stuck in a synchronous loop never sees "disconnect". A watchdog thread has its own event
+// loop: if the supervisor dies (this process is re-parented), it kills this process.
+const WATCHDOG = `const { workerData } = require("node:worker_threads");
+setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, "SIGKILL"); }, 500);`;
+new Worker(WATCHDOG, { eval: true, workerData: process.ppid }).unref();
 
 process.on("message", (message: ToWorker) => {
   if (message.t === "abort") {

@@ -81,3 +81,36 @@ describe("DiskManager across processes", () => {
     }
   });
 });
+
+describe("orphaned worker processes", () => {
+  it("a worker spinning in a synchronous loop dies when its web process is killed", async () => {
+    const path = tempFile();
+    const manager = new DiskManager({ path, workerModule: smokeJobs });
+    const other = peer("submit", path, "smoke.spin");
+    try {
+      const jobId = await firstLine(other);
+      while ((await manager.status(jobId)) !== "running") await new Promise((r) => setTimeout(r, 20));
+      // The job is dispatched; give it time to enter its loop, then find its process.
+      await new Promise((r) => setTimeout(r, 500));
+      const { execSync } = await import("node:child_process");
+      const pid = Number(execSync(`ps -o pid= --ppid ${other.pid}`).toString().trim().split("\n")[0]);
+      expect(pid).toBeGreaterThan(0);
+      other.kill("SIGKILL");
+      await once(other, "exit");
+      const deadline = Date.now() + 5_000;
+      let alive = true;
+      while (alive && Date.now() < deadline) {
+        try {
+          process.kill(pid, 0);
+          await new Promise((r) => setTimeout(r, 100));
+        } catch {
+          alive = false;
+        }
+      }
+      expect(alive).toBe(false);
+    } finally {
+      other.kill("SIGKILL");
+      await manager.close();
+    }
+  });
+});
