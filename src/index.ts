@@ -48,3 +48,11 @@ export {
 } from "./worker/sources.js";
 export type { WorkerJob } from "./worker/protocol.js";
 
+
+// The app layer: what Dash users write against.
+export { Dash, type DashOptions, type RunningApp } from "./app/dash.js";
+export { ALL, ALLSMALLER, Dependency, type DependencyId, Input, MATCH, Output, State, stringifyId, type Wildcard } from "./app/dependencies.js";
+export type { CallbackFunction, CallbackOptions, RunningEntry } from "./app/callback-spec.js";
+export { callback } from "./app/registry.js";
+export { ctx } from "./app/context.js";
+export * from "./components/index.js";

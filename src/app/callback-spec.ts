@@ -1,0 +1,169 @@
+import { createHash } from "node:crypto";
+import { describeValue, invalidArgument } from "../errors.js";
+import type { BackgroundCallbackManager, Json } from "../manager/contract.js";
+import { assertInteger, isJson, toJson } from "../manager/validate.js";
+import { Dependency, stringifyId } from "./dependencies.js";
+
+/** A `running` entry: while the callback runs, `output` is `on`; afterwards it is `off`. */
+export type RunningEntry = readonly [output: Dependency, on: Json, off: Json];
+
+/** Options of `callback()` and `app.callback()`. */
+export interface CallbackOptions {
+  /** Where the return value goes. A list means the function returns a list, one value per output. Leave out for a callback that only uses `setProps`. */
+  readonly output?: Dependency | readonly Dependency[];
+  /** What runs the callback. Its values are the function's first arguments, in order. */
+  readonly inputs: Dependency | readonly Dependency[];
+  /** Values passed after the inputs, without triggering the callback. */
+  readonly state?: Dependency | readonly Dependency[];
+  /** Run on a worker process through a manager, with progress and cancel. @default false */
+  readonly background?: boolean;
+  /** The manager of this callback; overrides the app's `backgroundCallbackManager`. */
+  readonly manager?: BackgroundCallbackManager;
+  /** Props set while the callback runs and reset when it ends: `[Output, on, off]` triples. */
+  readonly running?: readonly RunningEntry[];
+  /** Inputs that cancel the running job (background only). */
+  readonly cancel?: Dependency | readonly Dependency[];
+  /** Outputs that `setProgress` writes (background only); the function then receives `setProgress` first. */
+  readonly progress?: Dependency | readonly Dependency[];
+  /** Values the progress outputs get back when the job ends or is cancelled (background only). */
+  readonly progressDefault?: Json;
+  /** Skip the call when the page loads. @default false */
+  readonly preventInitialCall?: boolean;
+  /** Milliseconds between the browser's polls of a background job. @default 1000 */
+  readonly interval?: number;
+  /** Memoise results by the arguments and these functions' values, computed per request (background only). */
+  readonly cacheBy?: readonly (() => Json)[];
+  /** Positions of arguments (inputs then states) left out of the memoisation key. */
+  readonly cacheArgsToIgnore?: number | readonly number[];
+  /** How long memoised results are kept, in milliseconds. @default 86_400_000 */
+  readonly cacheTtlMs?: number;
+}
+
+/** A callback function: inputs then states (after `setProgress` when `progress` is set). */
+// biome-ignore lint/suspicious/noExplicitAny: user functions take the values of their props
+export type CallbackFunction = (...args: any[]) => unknown;
+
+/** A validated callback, ready to list and run. */
+export interface CallbackSpec {
+  /** The callback id: Dash's output string (`"id.prop"`, `"..a.p...b.q.."`, or a hash for no output). */
+  readonly id: string;
+  readonly outputs: readonly Dependency[];
+  readonly multi: boolean;
+  readonly inputs: readonly Dependency[];
+  readonly state: readonly Dependency[];
+  readonly fn: CallbackFunction;
+  readonly options: CallbackOptions;
+  readonly background: boolean;
+  readonly progress: readonly Dependency[];
+  readonly cancel: readonly Dependency[];
+  readonly ignoreArgs: readonly number[];
+}
+
+const list = <T>(value: T | readonly T[] | undefined): readonly T[] =>
+  value === undefined ? [] : Array.isArray(value) ? (value as readonly T[]) : [value as T];
+
+function deps(name: string, value: unknown, kind: Dependency["kind"]): readonly Dependency[] {
+  const items = list(value as Dependency | Dependency[] | undefined);
+  for (const item of items) {
+    if (!(item instanceof Dependency) || item.kind !== kind) {
+      throw invalidArgument("callback", `Expected \`${name}\` to hold ${kind}(...) values, got ${describeValue(item)}`);
+    }
+  }
+  return items;
+}
+
+/** Validates `callback()`'s arguments and builds the callback's spec. */
+export function buildCallbackSpec(options: CallbackOptions, fn: CallbackFunction): CallbackSpec {
+  if (options === null || typeof options !== "object") {
+    throw invalidArgument("callback", `Expected \`options\` to be an object, got ${describeValue(options)}`);
+  }
+  if (typeof fn !== "function") {
+    throw invalidArgument("callback", `Expected the callback function, got ${describeValue(fn)}`);
+  }
+  const outputs = deps("output", options.output, "Output");
+  const inputs = deps("inputs", options.inputs, "Input");
+  if (inputs.length === 0) throw invalidArgument("callback", "Expected `inputs` to hold at least one Input(...)");
+  const state = deps("state", options.state, "State");
+  const background = options.background === true;
+  const progress = deps("progress", options.progress, "Output");
+  const cancel = deps("cancel", options.cancel, "Input");
+  checkBackgroundOnly(options, background);
+  for (const dep of [...progress, ...cancel]) {
+    if (dep.isPattern) throw invalidArgument("callback", `\`progress\` and \`cancel\` cannot use wildcard ids, got ${dep}`);
+  }
+  checkRunning(options.running);
+  checkProgressDefault(options.progressDefault, progress.length);
+  const ignoreArgs = checkCaching(options, inputs.length + state.length);
+  if (options.interval !== undefined) assertInteger("callback", "interval", options.interval, 0);
+  return {
+    id: callbackId(outputs, Array.isArray(options.output), inputs),
+    outputs,
+    multi: Array.isArray(options.output),
+    inputs,
+    state,
+    fn,
+    options,
+    background,
+    progress,
+    cancel,
+    ignoreArgs,
+  };
+}
+
+function checkBackgroundOnly(options: CallbackOptions, background: boolean): void {
+  if (background) return;
+  for (const name of ["manager", "cancel", "progress", "progressDefault", "cacheBy", "cacheArgsToIgnore", "interval"] as const) {
+    if (options[name] !== undefined) {
+      throw invalidArgument("callback", `\`${name}\` applies to background callbacks only; add \`background: true\``);
+    }
+  }
+}
+
+function checkRunning(running: unknown): void {
+  if (running === undefined) return;
+  const ok =
+    Array.isArray(running) &&
+    running.every(
+      (entry) =>
+        Array.isArray(entry) &&
+        entry.length === 3 &&
+        entry[0] instanceof Dependency &&
+        entry[0].kind === "Output" &&
+        toJson(entry[1]) !== undefined &&
+        toJson(entry[2]) !== undefined,
+    );
+  if (!ok) {
+    throw invalidArgument("callback", `Expected \`running\` to be a list of [Output(...), on, off] triples of JSON values, got ${describeValue(running)}`);
+  }
+}
+
+function checkProgressDefault(value: unknown, outputs: number): void {
+  if (value === undefined) return;
+  if (outputs === 0) throw invalidArgument("callback", "`progressDefault` needs `progress` outputs");
+  const values = outputs === 1 && !Array.isArray(value) ? [value] : value;
+  if (!Array.isArray(values) || values.length !== outputs || !isJson(values)) {
+    throw invalidArgument("callback", `Expected \`progressDefault\` to be a list of ${outputs} JSON values (one per progress output), got ${describeValue(value)}`);
+  }
+}
+
+function checkCaching(options: CallbackOptions, argCount: number): number[] {
+  if (options.cacheBy !== undefined && (!Array.isArray(options.cacheBy) || !options.cacheBy.every((f) => typeof f === "function"))) {
+    throw invalidArgument("callback", `Expected \`cacheBy\` to be a list of functions, got ${describeValue(options.cacheBy)}`);
+  }
+  if (options.cacheTtlMs !== undefined) assertInteger("callback", "cacheTtlMs", options.cacheTtlMs, 1);
+  const ignore = list(options.cacheArgsToIgnore);
+  for (const index of ignore) assertInteger("callback", "cacheArgsToIgnore", index, 0, argCount - 1);
+  return [...ignore];
+}
+
+/** Dash's callback id: what `/_dash-dependencies` calls `output`. */
+function callbackId(outputs: readonly Dependency[], multi: boolean, inputs: readonly Dependency[]): string {
+  const inputsHash = () =>
+    createHash("sha256")
+      .update(inputs.map((input) => `${input}`).join(","))
+      .digest("hex");
+  if (outputs.length === 0) return inputsHash();
+  const one = (output: Dependency) =>
+    `${stringifyId(output.id).replaceAll(".", "\\.")}.${output.property}${output.allowDuplicate ? `@${inputsHash()}` : ""}`;
+  return multi ? `..${outputs.map(one).join("...")}..` : one(outputs[0] as Dependency);
+}

@@ -1,0 +1,228 @@
+import { createServer, type Server } from "node:http";
+import { childrenProps } from "../components/index.js";
+import { describeValue, invalidArgument } from "../errors.js";
+import type { BackgroundCallbackManager } from "../manager/contract.js";
+import { assertInteger } from "../manager/validate.js";
+import { scriptUrls } from "../server/assets.js";
+import { createHandler, type ServedApp } from "../server/handler.js";
+import { indexHtml } from "../server/index-html.js";
+import { toNodeListener } from "../server/node.js";
+import { isWorkerProcess } from "../worker/role.js";
+import type { CallbackFunction, CallbackOptions, CallbackSpec } from "./callback-spec.js";
+import { layoutJson, type LayoutValue, validateLayout } from "./layout.js";
+import { defineCallback, globalCallbackSpecs } from "./registry.js";
+import { setUp } from "./setup.js";
+
+/** Options of {@link Dash}. Durations are in milliseconds. */
+export interface DashOptions {
+  /** The manager of every background callback without its own `manager`. */
+  readonly backgroundCallbackManager?: BackgroundCallbackManager;
+  /** The page title. @default "Dash" */
+  readonly title?: string;
+  /** The path the app is served under, with a trailing slash. @default the `DASH_URL_BASE_PATHNAME` environment variable, else "/" */
+  readonly urlBasePathname?: string;
+  /** Don't report callbacks whose components are missing from the layout (for dynamic layouts). @default false */
+  readonly suppressCallbackExceptions?: boolean;
+  /** Show the dev-tools UI in the browser and error details in responses. @default false */
+  readonly debug?: boolean;
+  /** Secret that signs job handles; every web process must share it. @default the `BACKGROUND_CALLBACKS_SECRET` environment variable, else one kept by the manager, else a random one */
+  readonly secret?: string;
+  /** The page title while callbacks run; `null` turns it off. @default "Updating..." */
+  readonly updateTitle?: string | null;
+  /** How long the first request of a background callback waits for a fast result. @default 50 */
+  readonly firstResponseWaitMs?: number;
+  /** How long a poll waits for news of a running job before answering empty. @default 10_000 */
+  readonly longPollMs?: number;
+  /** Largest request body accepted. @default 1_048_576 */
+  readonly maxBodyBytes?: number;
+}
+
+/** A running HTTP server of an app. */
+export interface RunningApp {
+  readonly url: string;
+  readonly server: Server;
+  close(): Promise<void>;
+}
+
+/**
+ * A Dash app: a layout, callbacks, and the HTTP server the real Dash front end talks to.
+ *
+ * @example
+ * ```ts
+ * const app = new Dash({ backgroundCallbackManager: new DiskManager() });
+ * app.layout = html.Div([html.Button({ id: "run", children: "Run" }), html.P({ id: "out" })]);
+ * app.callback({ output: Output("out", "children"), inputs: Input("run", "n_clicks"), background: true }, slowReport);
+ * await app.run({ port: 8050 });
+ * ```
+ */
+export class Dash {
+  readonly options: Readonly<Required<Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle">>> & DashOptions;
+  readonly #callbacks: CallbackSpec[] = [];
+  #layout: LayoutValue | undefined;
+  #served: Promise<ServedApp> | undefined;
+  #handler: ((request: Request) => Promise<Response>) | undefined;
+
+  constructor(options: DashOptions = {}) {
+    this.options = resolveOptions(options);
+  }
+
+  /** The page's components: a component, a list of them, or a function returning one (called per page load). */
+  get layout(): LayoutValue | undefined {
+    return this.#layout;
+  }
+
+  set layout(value: LayoutValue | undefined) {
+    this.#layout = validateLayout(value);
+  }
+
+  /**
+   * Registers a callback on this app. See `callback()` for the options.
+   * @throws `INVALID_ARGUMENT` for bad options, or once the app serves requests.
+   */
+  callback<F extends CallbackFunction>(options: CallbackOptions, fn: F): F {
+    if (this.#served) throw invalidArgument("app", "Register callbacks before the app serves its first request");
+    this.#callbacks.push(defineCallback(options, fn));
+    return fn;
+  }
+
+  /** The app as a fetch-style handler (`Request` → `Response`), to mount in Hono, Bun, Deno or a worker. */
+  get fetch(): (request: Request) => Promise<Response> {
+    this.#handler ??= this.#createHandler();
+    return this.#handler;
+  }
+
+  /** The app as a node:http listener, to mount in Express or `http.createServer`. */
+  get listener(): ReturnType<typeof toNodeListener> {
+    return toNodeListener(this.fetch);
+  }
+
+  /**
+   * Serves the app over HTTP in the web role; in a worker process it returns at once (the worker
+   * only needs the callbacks this module registered).
+   * @param options `port` defaults to the `PORT` environment variable, else 8050; `host` to "127.0.0.1".
+   */
+  async run(options: { port?: number; host?: string } = {}): Promise<RunningApp | undefined> {
+    if (isWorkerProcess()) return undefined;
+    const port = options.port ?? Number(process.env.PORT ?? 8050);
+    assertInteger("app", "port", port, 0, 65_535);
+    const host = options.host ?? process.env.HOST ?? "127.0.0.1";
+    await this.#setUp();
+    const server = createServer(this.listener);
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(port, host, resolve);
+    });
+    const address = server.address();
+    const actual = typeof address === "object" && address ? address.port : port;
+    const url = `http://${host}:${actual}${this.options.urlBasePathname}`;
+    console.log(`Dash is running on ${url}`);
+    const close = () => this.#close(server);
+    stopOnSignals(close);
+    return { url, server, close };
+  }
+
+  /** The managers this app's callbacks use (the app's and the per-callback ones). */
+  async managers(): Promise<readonly BackgroundCallbackManager[]> {
+    return (await this.#setUp()).managers;
+  }
+
+  #setUp(): Promise<ServedApp> {
+    this.#served ??= setUp({
+      callbacks: [...globalCallbackSpecs(), ...this.#callbacks],
+      manager: this.options.backgroundCallbackManager,
+      secret: this.options.secret ?? process.env.BACKGROUND_CALLBACKS_SECRET,
+    });
+    return this.#served;
+  }
+
+  #createHandler(): (request: Request) => Promise<Response> {
+    const { urlBasePathname: prefix, debug } = this.options;
+    return createHandler({
+      routesPrefix: prefix,
+      debug,
+      maxBodyBytes: this.options.maxBodyBytes,
+      firstResponseWaitMs: this.options.firstResponseWaitMs,
+      longPollMs: this.options.longPollMs,
+      layout: () => layoutJson(this.#layout),
+      served: () => this.#setUp(),
+      indexPage: async () => {
+        const { signer } = await this.#setUp();
+        return indexHtml({ title: this.options.title, prefix, config: this.#config(signer.newEndId()), scripts: scriptUrls(prefix) });
+      },
+      log: (message, error) => console.error(`[background-callbacks:server] ${message}`, error ?? ""),
+    });
+  }
+
+  #config(endId: string): Record<string, unknown> {
+    const { urlBasePathname: prefix, debug } = this.options;
+    return {
+      url_base_pathname: prefix,
+      requests_pathname_prefix: prefix,
+      ui: debug,
+      props_check: false,
+      disable_version_check: true,
+      show_undo_redo: false,
+      suppress_callback_exceptions: this.options.suppressCallbackExceptions,
+      update_title: this.options.updateTitle === undefined ? "Updating..." : this.options.updateTitle,
+      children_props: childrenProps,
+      serve_locally: true,
+      validate_callbacks: debug,
+      csrf_token_name: "_csrf_token",
+      csrf_header_name: "X-CSRFToken",
+      end_id: endId,
+    };
+  }
+
+  async #close(server: Server): Promise<void> {
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+    const served = await this.#served;
+    await Promise.all((served?.managers ?? []).map((manager) => manager.close()));
+  }
+}
+
+/** On Ctrl-C or SIGTERM: stop serving, close the managers (their worker processes), then exit. */
+function stopOnSignals(close: () => Promise<void>): void {
+  const stop = (signal: NodeJS.Signals) => {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+    close()
+      .catch((error: unknown) => console.error("[background-callbacks:app] Error while stopping", error))
+      .finally(() => process.kill(process.pid, signal));
+  };
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+function resolveOptions(options: DashOptions): Dash["options"] {
+  if (options === null || typeof options !== "object") {
+    throw invalidArgument("app", `Expected \`options\` to be an object, got ${describeValue(options)}`);
+  }
+  const prefix = options.urlBasePathname ?? process.env.DASH_URL_BASE_PATHNAME ?? "/";
+  if (typeof prefix !== "string" || !prefix.startsWith("/") || !prefix.endsWith("/")) {
+    throw invalidArgument("app", `Expected \`urlBasePathname\` to start and end with "/", got ${describeValue(prefix)}`);
+  }
+  const resolved = {
+    ...options,
+    title: options.title ?? "Dash",
+    urlBasePathname: prefix,
+    suppressCallbackExceptions: options.suppressCallbackExceptions ?? false,
+    debug: options.debug ?? false,
+    firstResponseWaitMs: options.firstResponseWaitMs ?? 50,
+    longPollMs: options.longPollMs ?? 10_000,
+    maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+  };
+  assertInteger("app", "firstResponseWaitMs", resolved.firstResponseWaitMs, 0, 60_000);
+  assertInteger("app", "longPollMs", resolved.longPollMs, 0, 120_000);
+  assertInteger("app", "maxBodyBytes", resolved.maxBodyBytes, 1024);
+  const manager = options.backgroundCallbackManager;
+  if (manager !== undefined && (manager === null || typeof manager.submit !== "function")) {
+    throw invalidArgument("app", `Expected \`backgroundCallbackManager\` to be a manager (DiskManager, QueueManager, ...), got ${describeValue(manager)}`);
+  }
+  if (options.secret !== undefined && (typeof options.secret !== "string" || options.secret.length < 16)) {
+    throw invalidArgument("app", "Expected `secret` to be a string of at least 16 characters");
+  }
+  return resolved;
+}

@@ -1,0 +1,25 @@
+import { describeValue, invalidArgument } from "../errors.js";
+import type { Json } from "../manager/contract.js";
+import type { JobFunction } from "../worker/registry.js";
+import type { CallbackSpec } from "./callback-spec.js";
+
+/**
+ * The job function of a background callback: calls the user's function with `setProgress` first
+ * (when the callback has `progress`), then the inputs and states.
+ */
+export function jobFunctionOf(spec: CallbackSpec): JobFunction {
+  const count = spec.progress.length;
+  return (args, tools) => {
+    if (count === 0) return spec.fn(...args);
+    const setProgress = (value: Json) => {
+      if (count > 1 && (!Array.isArray(value) || value.length !== count)) {
+        throw invalidArgument(
+          "setProgress",
+          `Callback "${spec.id}" has ${count} progress outputs, so setProgress() takes a list of ${count} values, got ${describeValue(value)}`,
+        );
+      }
+      tools.setProgress(value);
+    };
+    return spec.fn(setProgress, ...args);
+  };
+}

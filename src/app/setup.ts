@@ -1,0 +1,106 @@
+import { randomBytes } from "node:crypto";
+import { BackgroundCallbackError } from "../errors.js";
+import type { BackgroundCallbackManager } from "../manager/contract.js";
+import { HandleSigner } from "../server/handles.js";
+import type { ServedApp } from "../server/handler.js";
+import { noUpdate } from "../worker/outcome.js";
+import { buildCallbackSpec, type CallbackSpec } from "./callback-spec.js";
+import { type Dependency, Output } from "./dependencies.js";
+
+/** What an app brings to its set-up. */
+export interface SetUpInput {
+  readonly callbacks: readonly CallbackSpec[];
+  readonly manager: BackgroundCallbackManager | undefined;
+  readonly secret: string | undefined;
+}
+
+/**
+ * Prepares an app to serve: checks its callbacks (duplicate outputs, background ones without a
+ * manager), adds the hidden cancel callbacks, lists the dependencies, and picks the signing secret.
+ */
+export async function setUp(input: SetUpInput): Promise<ServedApp> {
+  const managerOf = (spec: CallbackSpec): BackgroundCallbackManager => {
+    const manager = spec.options.manager ?? input.manager;
+    if (manager === undefined) {
+      throw new BackgroundCallbackError(
+        "NOT_SUPPORTED",
+        `[background-callbacks:app] Background callback "${spec.id}" has no manager: pass \`backgroundCallbackManager\` to new Dash(...) or \`manager\` to the callback`,
+      );
+    }
+    return manager;
+  };
+  checkOutputs(input.callbacks);
+  const managers = [...new Set(input.callbacks.filter((spec) => spec.background).map(managerOf))];
+  const cancels = cancelCallbacks(input.callbacks);
+  const all = [...input.callbacks, ...cancels];
+  const callbacks = new Map(all.map((spec) => [spec.id, spec]));
+  const secret = input.secret ?? (await sharedSecret(managers)) ?? randomBytes(32).toString("base64url");
+  return {
+    callbacks,
+    cancelCallbacks: new Set(cancels.map((spec) => spec.id)),
+    dependencies: all.map((spec) => dependencyEntry(spec, cancels.includes(spec))),
+    managers,
+    signer: new HandleSigner(secret),
+    managerOf,
+  };
+}
+
+async function sharedSecret(managers: readonly BackgroundCallbackManager[]): Promise<string | undefined> {
+  for (const manager of managers) {
+    if (typeof manager.sharedSecret === "function") return manager.sharedSecret();
+  }
+  return undefined;
+}
+
+function checkOutputs(callbacks: readonly CallbackSpec[]): void {
+  const seen = new Map<string, string>();
+  for (const spec of callbacks) {
+    for (const output of spec.outputs) {
+      if (output.allowDuplicate) continue;
+      const key = `${output}`;
+      const other = seen.get(key);
+      if (other !== undefined) {
+        throw new BackgroundCallbackError(
+          "NOT_SUPPORTED",
+          `[background-callbacks:app] Output ${key} is written by two callbacks ("${other}" and "${spec.id}"); pass Output(..., { allowDuplicate: true }) to both`,
+        );
+      }
+      seen.set(key, spec.id);
+    }
+  }
+}
+
+/** One hidden callback per distinct cancel input: its request carries `cancelJob` for the renderer's tracked jobs. */
+function cancelCallbacks(callbacks: readonly CallbackSpec[]): CallbackSpec[] {
+  const inputs = new Map<string, Dependency>();
+  for (const spec of callbacks) for (const input of spec.cancel) inputs.set(`${input}`, input);
+  return [...inputs.values()].map((input) =>
+    buildCallbackSpec({ output: Output(input.id, "id"), inputs: input, preventInitialCall: true }, () => noUpdate),
+  );
+}
+
+function dependencyEntry(spec: CallbackSpec, hidden: boolean): Record<string, unknown> {
+  const { options } = spec;
+  return {
+    output: spec.id,
+    inputs: spec.inputs.map((dep) => dep.toJSON()),
+    state: spec.state.map((dep) => dep.toJSON()),
+    clientside_function: null,
+    prevent_initial_call: options.preventInitialCall === true,
+    background: spec.background ? { interval: options.interval ?? 1000 } : null,
+    dynamic_creator: null,
+    no_output: spec.outputs.length === 0,
+    optional: false,
+    hidden,
+    websocket: false,
+    persistent: false,
+    ...(options.running && options.running.length > 0
+      ? {
+          running: {
+            running: Object.fromEntries(options.running.map(([output, on]) => [`${output}`, on])),
+            runningOff: Object.fromEntries(options.running.map(([output, , off]) => [`${output}`, off])),
+          },
+        }
+      : {}),
+  };
+}

@@ -1,0 +1,53 @@
+import type { CallbackSpec } from "../app/callback-spec.js";
+import type { JobOutcome, Json, SideUpdates } from "../manager/contract.js";
+import type { UpdatePayload } from "./payload.js";
+import { errorText, json, noContent } from "./respond.js";
+import { ReturnValueError, responseOf } from "./wire.js";
+
+/** What goes with an outcome in the same response. */
+export interface OutcomeExtras {
+  readonly sideUpdate?: SideUpdates | undefined;
+  /** Fields of a background first response (`cacheKey`, `job`, ...). */
+  readonly base?: Record<string, Json>;
+  readonly background: boolean;
+  readonly debug: boolean;
+}
+
+/**
+ * The HTTP answer to a callback's outcome: `200` with the outputs that changed, `204` when nothing
+ * changed, and an error status — never a silent `204` — for an error or a lost job.
+ */
+export function respondOutcome(spec: CallbackSpec, payload: UpdatePayload, outcome: JobOutcome, extras: OutcomeExtras): Response {
+  const sideUpdate = extras.sideUpdate && Object.keys(extras.sideUpdate).length > 0 ? extras.sideUpdate : undefined;
+  const withSide = (response: Record<string, unknown>) => ({
+    ...extras.base,
+    multi: true,
+    response,
+    ...(sideUpdate ? { sideUpdate } : {}),
+  });
+  switch (outcome.kind) {
+    case "result": {
+      let response: Record<string, Record<string, Json>>;
+      try {
+        response = responseOf(spec, payload, outcome.value);
+      } catch (error) {
+        if (error instanceof ReturnValueError) return errorText(500, `InvalidCallbackReturnValue: ${error.message}`);
+        throw error;
+      }
+      if (Object.keys(response).length === 0 && !sideUpdate && !extras.base) return noContent();
+      return json(withSide(response));
+    }
+    case "noUpdate":
+    case "cancelled":
+      return sideUpdate || extras.base ? json(withSide({})) : noContent();
+    case "error": {
+      const prefix = extras.background
+        ? "BackgroundCallbackError: An error occurred inside a background callback: "
+        : `Callback error updating ${spec.id}: `;
+      const detail = extras.debug && outcome.stack ? `\n${outcome.stack}` : "";
+      return errorText(500, `${prefix}${outcome.message}${detail}`);
+    }
+    case "lost":
+      return errorText(500, `BackgroundCallbackError: The background job was lost: ${outcome.reason}`);
+  }
+}

@@ -1,0 +1,31 @@
+/** Responses of the Dash protocol. JSON always carries `Content-Type: application/json`. */
+
+const NO_STORE = { "Cache-Control": "no-store" };
+
+/** `200` with a JSON body (or another status). */
+export function json(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...NO_STORE, ...headers },
+  });
+}
+
+/** `204`: nothing to update. */
+export function noContent(): Response {
+  return new Response(null, { status: 204, headers: NO_STORE });
+}
+
+/** An error the renderer shows as text: any status but 200 and 204. */
+export function errorText(status: number, message: string): Response {
+  return new Response(message, { status, headers: { "Content-Type": "text/plain; charset=utf-8", ...NO_STORE } });
+}
+
+/** Escapes JSON for a `<script>` element, so no value can close it. */
+export function scriptSafeJson(value: unknown): string {
+  return JSON.stringify(value)
+    .replaceAll("<", "\\u003c")
+    .replaceAll(">", "\\u003e")
+    .replaceAll("&", "\\u0026")
+    .replaceAll("\u2028", "\\u2028")
+    .replaceAll("\u2029", "\\u2029");
+}

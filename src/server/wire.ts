@@ -1,0 +1,101 @@
+import { stringifyId } from "../app/dependencies.js";
+import type { CallbackSpec } from "../app/callback-spec.js";
+import type { JobContext, Json, TriggeredInput } from "../manager/contract.js";
+import { isNoUpdate } from "../worker/outcome.js";
+import { RequestError, type UpdatePayload, type WireDependency, type WireEntry } from "./payload.js";
+
+const propKey = (dep: WireDependency): string => `${stringifyId(dep.id as never)}.${dep.property.split("@")[0]}`;
+
+const valueOf = (entry: WireEntry): Json =>
+  Array.isArray(entry) ? entry.map((dep: WireDependency) => dep.value ?? null) : ((entry as WireDependency).value ?? null);
+
+/** The callback's arguments: input values, then state values; a wildcard entry gives a list. */
+export function argsOf(spec: CallbackSpec, payload: UpdatePayload): Json[] {
+  const state = payload.state ?? [];
+  if (payload.inputs.length !== spec.inputs.length || state.length !== spec.state.length) {
+    throw new RequestError(
+      400,
+      `Malformed request: callback "${spec.id}" takes ${spec.inputs.length} inputs and ${spec.state.length} states, got ${payload.inputs.length} and ${state.length}`,
+    );
+  }
+  return [...payload.inputs, ...state].map(valueOf);
+}
+
+function flatten(entries: readonly WireEntry[]): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const entry of entries) {
+    for (const dep of Array.isArray(entry) ? entry : [entry as WireDependency]) out[propKey(dep)] = dep.value ?? null;
+  }
+  return out;
+}
+
+/** The request snapshot a callback sees as `ctx`. */
+export function contextOf(payload: UpdatePayload, request: Request, path: string): JobContext {
+  const inputs = flatten(payload.inputs);
+  const triggered: TriggeredInput[] = (payload.changedPropIds ?? [])
+    .filter((propId) => propId in inputs)
+    .map((propId) => ({ propId, value: inputs[propId] ?? null }));
+  const headers: Record<string, string> = {};
+  request.headers.forEach((value, name) => {
+    if (name !== "cookie" && name !== "authorization") headers[name] = value;
+  });
+  return { triggered, inputs, states: flatten(payload.state ?? []), cookies: parseCookies(request), headers, path };
+}
+
+function parseCookies(request: Request): Record<string, string> {
+  const cookies: Record<string, string> = {};
+  for (const part of (request.headers.get("cookie") ?? "").split(";")) {
+    const eq = part.indexOf("=");
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    try {
+      cookies[name] = decodeURIComponent(part.slice(eq + 1).trim());
+    } catch {
+      cookies[name] = part.slice(eq + 1).trim();
+    }
+  }
+  return cookies;
+}
+
+/** Thrown when a callback returns a value that does not fit its outputs. */
+export class ReturnValueError extends Error {}
+
+/** The `response` map of a result: `{ "<id>": { "<prop>": value } }`, leaving out `noUpdate`s. */
+export function responseOf(spec: CallbackSpec, payload: UpdatePayload, value: Json): Record<string, Record<string, Json>> {
+  const response: Record<string, Record<string, Json>> = {};
+  if (spec.outputs.length === 0) {
+    if (value !== null) throw new ReturnValueError(`Callback "${spec.id}" has no outputs, so it must return nothing; it returned ${JSON.stringify(value)?.slice(0, 80)}`);
+    return response;
+  }
+  const targets = (spec.multi ? payload.outputs : [payload.outputs]) as readonly WireEntry[] | undefined;
+  const values = spec.multi ? value : [value];
+  if (!Array.isArray(values) || !Array.isArray(targets) || values.length !== targets.length) {
+    throw new ReturnValueError(`Callback "${spec.id}" has ${spec.outputs.length} outputs, so it must return a list of ${spec.outputs.length} values`);
+  }
+  targets.forEach((target, index) => assign(response, target, values[index] as Json, spec.id));
+  return response;
+}
+
+function assign(response: Record<string, Record<string, Json>>, target: WireEntry, value: Json, id: string): void {
+  if (isNoUpdate(value)) return;
+  if (!Array.isArray(target)) {
+    const dep = target as WireDependency;
+    const key = stringifyId(dep.id as never);
+    response[key] = { ...response[key], [dep.property.split("@")[0] as string]: value };
+    return;
+  }
+  if (!Array.isArray(value) || value.length !== target.length) {
+    throw new ReturnValueError(`Callback "${id}" has a wildcard output matching ${target.length} components, so it must return a list of ${target.length} values there`);
+  }
+  target.forEach((dep: WireDependency, index) => assign(response, dep, value[index] as Json, id));
+}
+
+/** `{ "<id>.<prop>": value }` for a progress value, as Dash maps it onto the progress outputs. */
+export function progressOf(spec: CallbackSpec, value: Json): Record<string, Json> {
+  const values = spec.progress.length === 1 ? (Array.isArray(value) && value.length === 1 ? value : [value]) : value;
+  const out: Record<string, Json> = {};
+  spec.progress.forEach((output, index) => {
+    out[`${output}`] = Array.isArray(values) ? (values[index] ?? null) : null;
+  });
+  return out;
+}
