@@ -101,8 +101,10 @@ describe("background callbacks over HTTP", () => {
     const old = (await (await client.update(body("wait-out", "wait-in", "old"))).json()) as Record<string, unknown>;
     const replacement = (await (await client.update(body("wait-out", "wait-in", "new"), { oldJob: String(old.job) })).json()) as Record<string, unknown>;
     expect((await client.poll(body("wait-out", "wait-in", "old"), old)).status).toBe(204);
+    // Nothing new for the whole long poll (2 s in this app): the answer is an empty update.
     const stillRunning = await client.poll(body("wait-out", "wait-in", "new"), replacement);
     expect(stillRunning.status).toBe(200);
+    expect(await stillRunning.json()).toEqual({ multi: true });
     await client.update(body("wait-out", "wait-in", "x"), { cancelJob: String(replacement.job) });
   });
 
