@@ -26,9 +26,15 @@ callback({ output: Output("spin-out", "children"), inputs: Input("spin-in", "val
   return null;
 });
 
-callback({ output: Output("fast-out", "children"), inputs: Input("fast-in", "value"), background: true, interval: 1000 }, (value: string) => value);
+callback(
+  { output: Output("fast-out", "children"), inputs: Input("fast-in", "value"), background: true, interval: 1000 },
+  (value: string) => value,
+);
 
-callback({ output: Output("slow-out", "children"), inputs: Input("slow-in", "value"), background: true, interval: 1000 }, async (value: string) => {
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  return value;
-});
+callback(
+  { output: Output("slow-out", "children"), inputs: Input("slow-in", "value"), background: true, interval: 1000 },
+  async (value: string) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    return value;
+  },
+);

@@ -22,7 +22,12 @@ const managers: [string, Factory][] = [
   ["MemoryManager (reference)", (concurrency) => new MemoryManager({ workerModule, concurrency })],
   [
     "DiskManager",
-    (concurrency) => new DiskManager({ path: join(mkdtempSync(join(tmpdir(), "bgcb-bench-")), "b.sqlite"), workerModule, concurrency }),
+    (concurrency) =>
+      new DiskManager({
+        path: join(mkdtempSync(join(tmpdir(), "bgcb-bench-")), "b.sqlite"),
+        workerModule,
+        concurrency,
+      }),
   ],
 ];
 
@@ -51,7 +56,9 @@ async function roundTrip(manager: BackgroundCallbackManager): Promise<number> {
 /** `JOBS` tiny jobs submitted at once, until every outcome is read (jobs per second). */
 async function throughput(manager: BackgroundCallbackManager): Promise<number> {
   const start = performance.now();
-  const handles = await Promise.all(Array.from({ length: JOBS }, (_, i) => manager.submit({ callbackId: "bench.echo", args: [i] })));
+  const handles = await Promise.all(
+    Array.from({ length: JOBS }, (_, i) => manager.submit({ callbackId: "bench.echo", args: [i] })),
+  );
   await Promise.all(handles.map((handle) => outcome(manager, handle.jobId)));
   return JOBS / ((performance.now() - start) / 1000);
 }
@@ -71,7 +78,10 @@ async function cancelLatency(manager: BackgroundCallbackManager, callbackId: str
   return median(times);
 }
 
-async function using<T>(manager: BackgroundCallbackManager, run: (m: BackgroundCallbackManager) => Promise<T>): Promise<T> {
+async function using<T>(
+  manager: BackgroundCallbackManager,
+  run: (m: BackgroundCallbackManager) => Promise<T>,
+): Promise<T> {
   try {
     return await run(manager);
   } finally {
@@ -94,7 +104,9 @@ const results: number[][] = [];
 for (const [name, factory] of managers) {
   const values = await measure(factory);
   results.push(values);
-  rows.push(`| ${name} | ${values[0]?.toFixed(1)} | ${values[1]?.toFixed(0)} | ${values[2]?.toFixed(1)} | ${values[3]?.toFixed(0)} |`);
+  rows.push(
+    `| ${name} | ${values[0]?.toFixed(1)} | ${values[1]?.toFixed(0)} | ${values[2]?.toFixed(1)} | ${values[3]?.toFixed(0)} |`,
+  );
 }
 const [memory, disk] = results as [number[], number[]];
 const table = [

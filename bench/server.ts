@@ -14,7 +14,8 @@ import { body, DashClient } from "../test/server/http.js";
 import { longPolling, shortPolling } from "./app.js";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 30);
-const quantile = (values: number[], q: number) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * q)] as number;
+const quantile = (values: number[], q: number) =>
+  [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) * q)] as number;
 
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const start = performance.now();
@@ -24,7 +25,8 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
 
 async function normalLatency(client: DashClient): Promise<number[]> {
   const times: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) times.push(await timed(async () => (await client.update(body("echo-out", "echo-in", `v${i}`))).json()));
+  for (let i = 0; i < ROUNDS; i++)
+    times.push(await timed(async () => (await client.update(body("echo-out", "echo-in", `v${i}`))).json()));
   return times;
 }
 
@@ -85,5 +87,8 @@ console.log(table);
 const file = fileURLToPath(new URL("../docs/benchmarks.md", import.meta.url));
 const begin = "<!-- bench/server.ts: begin -->";
 const end = "<!-- bench/server.ts: end -->";
-writeFileSync(file, readFileSync(file, "utf8").replace(new RegExp(`${begin}[\\s\\S]*${end}`), `${begin}\n${table}\n${end}`));
+writeFileSync(
+  file,
+  readFileSync(file, "utf8").replace(new RegExp(`${begin}[\\s\\S]*${end}`), `${begin}\n${table}\n${end}`),
+);
 process.exit(0);

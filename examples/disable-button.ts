@@ -2,7 +2,10 @@
 import { callback, Dash, html, Input, Output } from "background-callbacks";
 import { exampleManager, sleep } from "./manager.js";
 
-const app = new Dash({ backgroundCallbackManager: exampleManager("disable-button"), title: "Disable the button while running" });
+const app = new Dash({
+  backgroundCallbackManager: exampleManager("disable-button"),
+  title: "Disable the button while running",
+});
 
 app.layout = html.Div([
   html.Div([html.P({ id: "paragraph_id", children: ["Button not clicked"] })]),

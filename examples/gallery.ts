@@ -60,10 +60,13 @@ const server = createServer((req, res) => {
     res.end(indexPage());
     return;
   }
-  const upstream = request({ host: "127.0.0.1", port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-    res.writeHead(answer.statusCode ?? 502, answer.headers);
-    answer.pipe(res);
-  });
+  const upstream = request(
+    { host: "127.0.0.1", port, path: req.url, method: req.method, headers: req.headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
   upstream.on("error", () => {
     res.writeHead(502, { "Content-Type": "text/plain" });
     res.end(`The ${name} example is not answering`);

@@ -18,9 +18,17 @@ const columns = ["Planet", "Distance from the Sun (million km)", "Diameter (km)"
 
 const header = html.Thead(html.Tr(columns.map((name) => html.Th(name))));
 const row = (p: Planet) =>
-  html.Tr([html.Td(p.planet), html.Td(String(p.distanceMillionKm)), html.Td(String(p.diameterKm)), html.Td(String(p.moons))]);
+  html.Tr([
+    html.Td(p.planet),
+    html.Td(String(p.distanceMillionKm)),
+    html.Td(String(p.diameterKm)),
+    html.Td(String(p.moons)),
+  ]);
 
-const app = new Dash({ backgroundCallbackManager: exampleManager("set-props"), title: "setProps from a background job" });
+const app = new Dash({
+  backgroundCallbackManager: exampleManager("set-props"),
+  title: "setProps from a background job",
+});
 
 app.layout = html.Div([
   html.P({ id: "paragraph_id", children: ["Button not clicked"] }),

@@ -10,7 +10,12 @@ app.layout = html.Div([
 ]);
 
 callback(
-  { output: Output("paragraph_id", "children"), inputs: Input("button_id", "n_clicks"), background: true, preventInitialCall: true },
+  {
+    output: Output("paragraph_id", "children"),
+    inputs: Input("button_id", "n_clicks"),
+    background: true,
+    preventInitialCall: true,
+  },
   async (nClicks: number) => {
     await sleep(2000);
     return [`Clicked ${nClicks} times`];

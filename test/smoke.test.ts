@@ -9,9 +9,9 @@ it("runs a job in a worker process", async () => {
     const pool = new WorkerPool(
       { module: fileURLToPath(new URL("./fixtures/smoke-jobs.ts", import.meta.url)) },
       {
-        progress: (id, v) => events.push(["progress", v]),
-        props: (id, c, p) => events.push(["props", c, p]),
-        end: (id, outcome) => {
+        progress: (_id, v) => events.push(["progress", v]),
+        props: (_id, c, p) => events.push(["props", c, p]),
+        end: (_id, outcome) => {
           resolve(outcome);
           void pool.close();
         },
@@ -20,5 +20,8 @@ it("runs a job in a worker process", async () => {
     pool.submit({ jobId: "j1", callbackId: "smoke.add", args: [2, 3] });
   });
   expect(await done).toEqual({ kind: "result", value: 5 });
-  expect(events).toEqual([["progress", 1], ["props", "x", { children: "hi" }]]);
+  expect(events).toEqual([
+    ["progress", 1],
+    ["props", "x", { children: "hi" }],
+  ]);
 });

@@ -35,9 +35,16 @@ export class MapManager extends BaseManager {
     this.#pool = new WorkerPool(
       { module: options.workerModule, concurrency: options.concurrency ?? 1, graceMs: options.cancelGraceMs ?? 1000 },
       {
-        start: (id) => this.#update(id, (entry) => void (entry.state = "running")),
-        progress: (id, value) => this.#update(id, (entry) => void (entry.progress = { value })),
-        props: (id, component, props) => this.#update(id, (entry) => mergeSideUpdate(entry.sideUpdates, component, props)),
+        start: (id) =>
+          this.#update(id, (entry) => {
+            entry.state = "running";
+          }),
+        progress: (id, value) =>
+          this.#update(id, (entry) => {
+            entry.progress = { value };
+          }),
+        props: (id, component, props) =>
+          this.#update(id, (entry) => mergeSideUpdate(entry.sideUpdates, component, props)),
         end: (id, outcome) =>
           this.#update(id, (entry) => {
             Object.assign(entry, { state: "done", outcome, progress: undefined });
@@ -52,7 +59,12 @@ export class MapManager extends BaseManager {
   protected async doSubmit(job: JobRequest): Promise<JobHandle> {
     const jobId = newJobId();
     this.#jobs.set(jobId, { state: "queued", sideUpdates: {} });
-    this.#pool.submit({ jobId, callbackId: job.callbackId, args: job.args, ...(job.context ? { context: job.context } : {}) });
+    this.#pool.submit({
+      jobId,
+      callbackId: job.callbackId,
+      args: job.args,
+      ...(job.context ? { context: job.context } : {}),
+    });
     return { jobId };
   }
 

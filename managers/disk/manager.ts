@@ -3,8 +3,8 @@ import { hostname } from "node:os";
 import {
   assertInteger,
   assertOptions,
-  BaseManager,
   BackgroundCallbackError,
+  BaseManager,
   describeValue,
   invalidArgument,
   type JobHandle,
@@ -18,7 +18,14 @@ import {
   WorkerPool,
 } from "../../src/index.js";
 import { OwnedJobs } from "./owned.js";
-import { type CancelRequest, effectiveOutcome, effectiveState, type Lease, type StoredJob, updateSince } from "./records.js";
+import {
+  type CancelRequest,
+  effectiveOutcome,
+  effectiveState,
+  type Lease,
+  type StoredJob,
+  updateSince,
+} from "./records.js";
 import { DiskStore } from "./store.js";
 
 /** Options of {@link DiskManager}. Every duration is in milliseconds. */
@@ -253,7 +260,10 @@ function resolveOptions(options: DiskManagerOptions): Resolved {
   }
   const namespace = options.namespace ?? "bgcb";
   if (typeof namespace !== "string" || !/^[\w.-]{1,64}$/.test(namespace)) {
-    throw invalidArgument("disk", `Expected \`namespace\` to be 1 to 64 letters, digits, "_", "." or "-", got ${describeValue(namespace)}`);
+    throw invalidArgument(
+      "disk",
+      `Expected \`namespace\` to be 1 to 64 letters, digits, "_", "." or "-", got ${describeValue(namespace)}`,
+    );
   }
   const resolved: Resolved = {
     ...resolveLocalWorkerOptions("disk", options),

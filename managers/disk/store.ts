@@ -45,7 +45,11 @@ export class DiskStore {
       );
     }
     const { Keyv, KeyvSqlite } = await importKeyv();
-    const sqlite = new KeyvSqlite({ uri: `sqlite://${file}`, table: TABLE, busyTimeout: busyTimeoutMs }) as SqliteAdapter;
+    const sqlite = new KeyvSqlite({
+      uri: `sqlite://${file}`,
+      table: TABLE,
+      busyTimeout: busyTimeoutMs,
+    }) as SqliteAdapter;
     const keyv = new Keyv({ store: sqlite, namespace } as never) as unknown as KeyvLike;
     const store = new DiskStore(path, keyv, sqlite, namespace);
     keyv.on("error", () => {
@@ -79,7 +83,11 @@ export class DiskStore {
   async insertIfAbsent<T>(key: string, value: T): Promise<T> {
     const row = `${this.#namespace}:${key}`;
     await this.#run("write", () =>
-      this.#sqlite.query(`INSERT OR IGNORE INTO ${TABLE} (key, value) VALUES (?, ?)`, row, JSON.stringify({ value, expires: null })),
+      this.#sqlite.query(
+        `INSERT OR IGNORE INTO ${TABLE} (key, value) VALUES (?, ?)`,
+        row,
+        JSON.stringify({ value, expires: null }),
+      ),
     );
     return (await this.get<T>(key)) as T;
   }

@@ -89,7 +89,8 @@ export function buildCallbackSpec(options: CallbackOptions, fn: CallbackFunction
   const cancel = deps("cancel", options.cancel, "Input");
   checkBackgroundOnly(options, background);
   for (const dep of [...progress, ...cancel]) {
-    if (dep.isPattern) throw invalidArgument("callback", `\`progress\` and \`cancel\` cannot use wildcard ids, got ${dep}`);
+    if (dep.isPattern)
+      throw invalidArgument("callback", `\`progress\` and \`cancel\` cannot use wildcard ids, got ${dep}`);
   }
   checkRunning(options.running);
   checkProgressDefault(options.progressDefault, progress.length);
@@ -112,7 +113,15 @@ export function buildCallbackSpec(options: CallbackOptions, fn: CallbackFunction
 
 function checkBackgroundOnly(options: CallbackOptions, background: boolean): void {
   if (background) return;
-  for (const name of ["manager", "cancel", "progress", "progressDefault", "cacheBy", "cacheArgsToIgnore", "interval"] as const) {
+  for (const name of [
+    "manager",
+    "cancel",
+    "progress",
+    "progressDefault",
+    "cacheBy",
+    "cacheArgsToIgnore",
+    "interval",
+  ] as const) {
     if (options[name] !== undefined) {
       throw invalidArgument("callback", `\`${name}\` applies to background callbacks only; add \`background: true\``);
     }
@@ -133,7 +142,10 @@ function checkRunning(running: unknown): void {
         toJson(entry[2]) !== undefined,
     );
   if (!ok) {
-    throw invalidArgument("callback", `Expected \`running\` to be a list of [Output(...), on, off] triples of JSON values, got ${describeValue(running)}`);
+    throw invalidArgument(
+      "callback",
+      `Expected \`running\` to be a list of [Output(...), on, off] triples of JSON values, got ${describeValue(running)}`,
+    );
   }
 }
 
@@ -142,13 +154,22 @@ function checkProgressDefault(value: unknown, outputs: number): void {
   if (outputs === 0) throw invalidArgument("callback", "`progressDefault` needs `progress` outputs");
   const values = outputs === 1 && !Array.isArray(value) ? [value] : value;
   if (!Array.isArray(values) || values.length !== outputs || !isJson(values)) {
-    throw invalidArgument("callback", `Expected \`progressDefault\` to be a list of ${outputs} JSON values (one per progress output), got ${describeValue(value)}`);
+    throw invalidArgument(
+      "callback",
+      `Expected \`progressDefault\` to be a list of ${outputs} JSON values (one per progress output), got ${describeValue(value)}`,
+    );
   }
 }
 
 function checkCaching(options: CallbackOptions, argCount: number): number[] {
-  if (options.cacheBy !== undefined && (!Array.isArray(options.cacheBy) || !options.cacheBy.every((f) => typeof f === "function"))) {
-    throw invalidArgument("callback", `Expected \`cacheBy\` to be a list of functions, got ${describeValue(options.cacheBy)}`);
+  if (
+    options.cacheBy !== undefined &&
+    (!Array.isArray(options.cacheBy) || !options.cacheBy.every((f) => typeof f === "function"))
+  ) {
+    throw invalidArgument(
+      "callback",
+      `Expected \`cacheBy\` to be a list of functions, got ${describeValue(options.cacheBy)}`,
+    );
   }
   if (options.cacheTtlMs !== undefined) assertInteger("callback", "cacheTtlMs", options.cacheTtlMs, 1);
   const ignore = list(options.cacheArgsToIgnore);

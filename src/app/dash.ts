@@ -9,7 +9,7 @@ import { indexHtml } from "../server/index-html.js";
 import { toNodeListener } from "../server/node.js";
 import { isWorkerProcess } from "../worker/role.js";
 import type { CallbackFunction, CallbackOptions, CallbackSpec } from "./callback-spec.js";
-import { layoutJson, type LayoutValue, validateLayout } from "./layout.js";
+import { type LayoutValue, layoutJson, validateLayout } from "./layout.js";
 import { defineCallback, globalCallbackSpecs } from "./registry.js";
 import { setUp } from "./setup.js";
 
@@ -56,7 +56,8 @@ export interface RunningApp {
  * ```
  */
 export class Dash {
-  readonly options: Readonly<Required<Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle">>> & DashOptions;
+  readonly options: Readonly<Required<Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle">>> &
+    DashOptions;
   readonly #callbacks: CallbackSpec[] = [];
   #layout: LayoutValue | undefined;
   #served: Promise<ServedApp> | undefined;
@@ -147,7 +148,12 @@ export class Dash {
       served: () => this.#setUp(),
       indexPage: async () => {
         const { signer } = await this.#setUp();
-        return indexHtml({ title: this.options.title, prefix, config: this.#config(signer.newEndId()), scripts: scriptUrls(prefix) });
+        return indexHtml({
+          title: this.options.title,
+          prefix,
+          config: this.#config(signer.newEndId()),
+          scripts: scriptUrls(prefix),
+        });
       },
       log: (message, error) => console.error(`[background-callbacks:server] ${message}`, error ?? ""),
     });
@@ -202,7 +208,10 @@ function resolveOptions(options: DashOptions): Dash["options"] {
   }
   const prefix = options.urlBasePathname ?? process.env.DASH_URL_BASE_PATHNAME ?? "/";
   if (typeof prefix !== "string" || !prefix.startsWith("/") || !prefix.endsWith("/")) {
-    throw invalidArgument("app", `Expected \`urlBasePathname\` to start and end with "/", got ${describeValue(prefix)}`);
+    throw invalidArgument(
+      "app",
+      `Expected \`urlBasePathname\` to start and end with "/", got ${describeValue(prefix)}`,
+    );
   }
   const resolved = {
     ...options,
@@ -219,7 +228,10 @@ function resolveOptions(options: DashOptions): Dash["options"] {
   assertInteger("app", "maxBodyBytes", resolved.maxBodyBytes, 1024);
   const manager = options.backgroundCallbackManager;
   if (manager !== undefined && (manager === null || typeof manager.submit !== "function")) {
-    throw invalidArgument("app", `Expected \`backgroundCallbackManager\` to be a manager (DiskManager, QueueManager, ...), got ${describeValue(manager)}`);
+    throw invalidArgument(
+      "app",
+      `Expected \`backgroundCallbackManager\` to be a manager (DiskManager, QueueManager, ...), got ${describeValue(manager)}`,
+    );
   }
   if (options.secret !== undefined && (typeof options.secret !== "string" || options.secret.length < 16)) {
     throw invalidArgument("app", "Expected `secret` to be a string of at least 16 characters");

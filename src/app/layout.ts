@@ -7,7 +7,10 @@ export type LayoutValue = object | readonly object[] | (() => object | readonly 
 export function validateLayout(value: LayoutValue | undefined): LayoutValue | undefined {
   if (value === undefined || typeof value === "function") return value;
   if (value === null || typeof value !== "object") {
-    throw invalidArgument("app", `Expected \`layout\` to be a component, a list of components or a function, got ${describeValue(value)}`);
+    throw invalidArgument(
+      "app",
+      `Expected \`layout\` to be a component, a list of components or a function, got ${describeValue(value)}`,
+    );
   }
   try {
     JSON.stringify(value);

@@ -1,5 +1,5 @@
 import { registerJob } from "../worker/registry.js";
-import { type CallbackFunction, type CallbackOptions, type CallbackSpec, buildCallbackSpec } from "./callback-spec.js";
+import { buildCallbackSpec, type CallbackFunction, type CallbackOptions, type CallbackSpec } from "./callback-spec.js";
 import { jobFunctionOf } from "./job-function.js";
 
 const globalCallbacks: CallbackSpec[] = [];

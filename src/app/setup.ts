@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { BackgroundCallbackError } from "../errors.js";
 import type { BackgroundCallbackManager } from "../manager/contract.js";
-import { HandleSigner } from "../server/handles.js";
 import type { ServedApp } from "../server/handler.js";
+import { HandleSigner } from "../server/handles.js";
 import { noUpdate } from "../worker/outcome.js";
 import { buildCallbackSpec, type CallbackSpec } from "./callback-spec.js";
 import { type Dependency, Output } from "./dependencies.js";

@@ -5,5 +5,7 @@ export const componentBrand: unique symbol = Symbol.for("background-callbacks.co
 
 /** Whether `value` is a {@link Component}, also one made by another copy of this library. */
 export function isComponent(value: unknown): value is Component {
-  return typeof value === "object" && value !== null && (value as { [componentBrand]?: unknown })[componentBrand] === true;
+  return (
+    typeof value === "object" && value !== null && (value as { [componentBrand]?: unknown })[componentBrand] === true
+  );
 }

@@ -65,7 +65,10 @@ export class Component<P extends ComponentProps = ComponentProps> {
 }
 
 function whereOf(namespace: unknown, type: unknown): Where {
-  for (const [name, value] of [["namespace", namespace], ["type", type]] as const) {
+  for (const [name, value] of [
+    ["namespace", namespace],
+    ["type", type],
+  ] as const) {
     if (typeof value !== "string" || value.length === 0) {
       throw invalidArgument("components", `Expected \`${name}\` to be a non-empty string, got ${describe(value)}`);
     }
@@ -78,7 +81,10 @@ function whereOf(namespace: unknown, type: unknown): Where {
 /** Checks every prop and returns a copy without the `undefined` ones. */
 function cleanProps(where: Where, props: unknown): ComponentProps {
   if (!isPlainObject(props)) {
-    throw invalidArgument(where.part, `Expected the props of ${where.label} to be a plain object, got ${describe(props)}`);
+    throw invalidArgument(
+      where.part,
+      `Expected the props of ${where.label} to be a plain object, got ${describe(props)}`,
+    );
   }
   const clean: ComponentProps = {};
   for (const [key, value] of Object.entries(props)) {
@@ -155,7 +161,11 @@ export function makeFactory<P extends ComponentProps>(
   type: string,
   options?: FactoryOptions,
 ): ComponentFactory<P>;
-export function makeFactory(namespace: string, type: string, options: FactoryOptions = {}): ComponentFactory<ComponentProps> {
+export function makeFactory(
+  namespace: string,
+  type: string,
+  options: FactoryOptions = {},
+): ComponentFactory<ComponentProps> {
   const where = whereOf(namespace, type);
   const takesChildren = options.children ?? true;
   const required = options.required ?? [];
@@ -180,7 +190,10 @@ export function makeFactory(namespace: string, type: string, options: FactoryOpt
 function propsOf(where: Where, takesChildren: boolean, args: readonly unknown[]): ComponentProps {
   const [first, second] = args;
   if (args.length > 2) {
-    throw invalidArgument(where.part, `Expected at most 2 arguments for ${where.label} (children, props), got ${args.length}`);
+    throw invalidArgument(
+      where.part,
+      `Expected at most 2 arguments for ${where.label} (children, props), got ${args.length}`,
+    );
   }
   if (isPlainObject(first)) {
     if (second !== undefined) {
@@ -192,10 +205,16 @@ function propsOf(where: Where, takesChildren: boolean, args: readonly unknown[])
     return first;
   }
   if (first !== undefined && !takesChildren) {
-    throw invalidArgument(where.part, `Expected the props of ${where.label} (it takes no children), got ${describe(first)}`);
+    throw invalidArgument(
+      where.part,
+      `Expected the props of ${where.label} (it takes no children), got ${describe(first)}`,
+    );
   }
   if (second !== undefined && !isPlainObject(second)) {
-    throw invalidArgument(where.part, `Expected the props of ${where.label} to be a plain object, got ${describe(second)}`);
+    throw invalidArgument(
+      where.part,
+      `Expected the props of ${where.label} to be a plain object, got ${describe(second)}`,
+    );
   }
   const props = second ?? {};
   if (first === undefined) return props;

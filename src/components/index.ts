@@ -19,6 +19,7 @@ export {
   type PropsArgument,
   type PropsOnlyFactory,
 } from "./component.js";
+export { type DccComponents, dcc } from "./dcc.js";
 export type {
   DccBaseProps,
   DetailedOption,
@@ -62,7 +63,6 @@ export type {
   SliderProps,
   TextareaProps,
 } from "./dcc-inputs.js";
-export { type DccComponents, dcc } from "./dcc.js";
 export type { Figure, GraphConfig, GraphProps } from "./graph.js";
 export { type HtmlComponents, type HtmlName, type HtmlProps, html, htmlNames } from "./html.js";
 export type { CssProperties, Flag, HtmlCommonProps, HtmlExtraProps } from "./html-props.js";

@@ -101,7 +101,9 @@ function findInArray(value: readonly unknown[], path: string, seen: Set<object>)
     const item: unknown = value[index];
     // JSON turns `undefined` in an array into `null`, which is rarely what was meant.
     const problem =
-      item === undefined ? { path: `${path}[${index}]`, shown: describe(item) } : findProblem(item, `${path}[${index}]`, seen);
+      item === undefined
+        ? { path: `${path}[${index}]`, shown: describe(item) }
+        : findProblem(item, `${path}[${index}]`, seen);
     if (problem) return problem;
   }
   return undefined;

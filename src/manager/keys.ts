@@ -52,7 +52,8 @@ export function cacheKey(parts: CacheKeyParts): string {
     throw invalidArgument("cacheKey", `Expected \`parts\` to be an object, got ${describeValue(parts)}`);
   }
   assertId("cacheKey", "callbackId", parts.callbackId);
-  if (!Array.isArray(parts.args)) throw invalidArgument("cacheKey", `Expected \`args\` to be an array, got ${describeValue(parts.args)}`);
+  if (!Array.isArray(parts.args))
+    throw invalidArgument("cacheKey", `Expected \`args\` to be an array, got ${describeValue(parts.args)}`);
   assertJson("cacheKey", "args", parts.args);
   for (const index of parts.ignoreArgs ?? []) assertInteger("cacheKey", "ignoreArgs", index, 0);
   assertJson("cacheKey", "cacheBy", [...(parts.cacheBy ?? [])]);

@@ -1,4 +1,4 @@
-import type { Json, JobUpdate, SideUpdates } from "./contract.js";
+import type { JobUpdate, Json, SideUpdates } from "./contract.js";
 
 /** Merges one `setProps` call into pending side updates: per component, per prop, last wins. */
 export function mergeSideUpdate(target: SideUpdates, id: string, props: Record<string, Json>): void {

@@ -1,5 +1,5 @@
 import { describeValue, invalidArgument } from "../errors.js";
-import type { Json, JobContext, JobRequest } from "./contract.js";
+import type { JobContext, JobRequest, Json } from "./contract.js";
 
 /** Whether `value` is JSON that round-trips unchanged (no undefined, NaN, functions, cycles). */
 export function isJson(value: unknown, seen: Set<object> = new Set()): value is Json {

@@ -20,7 +20,8 @@ import { errorText } from "./respond.js";
 
 const SUITES = "_dash-component-suites/";
 const YEAR_CACHE = "public, max-age=31536000, immutable";
-const FIX = "Run `npm run vendor` in the background-callbacks folder to download the Dash front end from the npm registry";
+const FIX =
+  "Run `npm run vendor` in the background-callbacks folder to download the Dash front end from the npm registry";
 
 /** Options of {@link scriptUrls}. */
 export interface ScriptOptions {

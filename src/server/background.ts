@@ -34,7 +34,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Takes updates until there is news (`untilOutcome`: until the outcome) or `waitMs` passes, or the
  * client goes away. Progress keeps the newest value; side updates are merged, none lost.
  */
-async function gather(manager: BackgroundCallbackManager, jobId: string, waitMs: number, signal: AbortSignal, untilOutcome: boolean): Promise<JobUpdate> {
+async function gather(
+  manager: BackgroundCallbackManager,
+  jobId: string,
+  waitMs: number,
+  signal: AbortSignal,
+  untilOutcome: boolean,
+): Promise<JobUpdate> {
   const deadline = Date.now() + waitMs;
   let progress: { value: Json } | undefined;
   const sideUpdates: SideUpdates = {};
@@ -46,7 +52,11 @@ async function gather(manager: BackgroundCallbackManager, jobId: string, waitMs:
     const news = progress !== undefined || Object.keys(sideUpdates).length > 0;
     const left = deadline - Date.now();
     if (update.outcome || (news && !untilOutcome) || left <= 0 || signal.aborted) {
-      return { ...(progress ? { progress: progress.value } : {}), sideUpdates, ...(update.outcome ? { outcome: update.outcome } : {}) };
+      return {
+        ...(progress ? { progress: progress.value } : {}),
+        sideUpdates,
+        ...(update.outcome ? { outcome: update.outcome } : {}),
+      };
     }
     await sleep(Math.min(step, left), signal);
     step = Math.min(step * 2, 200);
@@ -54,22 +64,44 @@ async function gather(manager: BackgroundCallbackManager, jobId: string, waitMs:
 }
 
 /** The first POST of a background callback: submit the job, answer with its handles — or its result, when it is that fast. */
-export async function startJob(spec: CallbackSpec, payload: UpdatePayload, request: Request, endId: string, path: string, deps: BackgroundDeps): Promise<Response> {
+export async function startJob(
+  spec: CallbackSpec,
+  payload: UpdatePayload,
+  request: Request,
+  endId: string,
+  path: string,
+  deps: BackgroundDeps,
+): Promise<Response> {
   const args = argsOf(spec, payload);
   const { cacheBy, cacheTtlMs } = spec.options;
   const cache = cacheBy
-    ? { key: cacheKey({ callbackId: spec.id, args, ignoreArgs: spec.ignoreArgs, cacheBy: cacheBy.map((fn) => fn()) }), ttlMs: cacheTtlMs ?? 86_400_000 }
+    ? {
+        key: cacheKey({ callbackId: spec.id, args, ignoreArgs: spec.ignoreArgs, cacheBy: cacheBy.map((fn) => fn()) }),
+        ttlMs: cacheTtlMs ?? 86_400_000,
+      }
     : undefined;
-  const { jobId } = await deps.manager.submit({ callbackId: spec.id, args, context: contextOf(payload, request, path), ...(cache ? { cache } : {}) });
+  const { jobId } = await deps.manager.submit({
+    callbackId: spec.id,
+    args,
+    context: contextOf(payload, request, path),
+    ...(cache ? { cache } : {}),
+  });
   const base: Record<string, Json> = {
     cacheKey: deps.signer.sign("cacheKey", endId, jobId),
     job: deps.signer.sign("job", endId, jobId),
-    ...(spec.cancel.length > 0 ? { cancel: spec.cancel.map((input) => ({ id: input.id as Json, property: input.property })) } : {}),
+    ...(spec.cancel.length > 0
+      ? { cancel: spec.cancel.map((input) => ({ id: input.id as Json, property: input.property })) }
+      : {}),
     ...progressDefault(spec),
   };
   const update = await gather(deps.manager, jobId, deps.firstResponseWaitMs, request.signal, true);
   if (update.outcome) {
-    return respondOutcome(spec, payload, update.outcome, { sideUpdate: update.sideUpdates, base, background: true, debug: deps.debug });
+    return respondOutcome(spec, payload, update.outcome, {
+      sideUpdate: update.sideUpdates,
+      base,
+      background: true,
+      debug: deps.debug,
+    });
   }
   return json({ ...base, ...news(spec, update) });
 }
@@ -81,24 +113,40 @@ function progressDefault(spec: CallbackSpec): { progressDefault?: Record<string,
 
 function news(spec: CallbackSpec, update: JobUpdate): Record<string, Json> {
   return {
-    ...(update.progress !== undefined && spec.progress.length > 0 ? { progress: progressOf(spec, update.progress) } : {}),
+    ...(update.progress !== undefined && spec.progress.length > 0
+      ? { progress: progressOf(spec, update.progress) }
+      : {}),
     ...(update.sideUpdates && Object.keys(update.sideUpdates).length > 0 ? { sideUpdate: update.sideUpdates } : {}),
   };
 }
 
 /** A poll: verify the handles, wait (bounded) for news, answer with progress, side updates or the outcome. */
-export async function pollJob(spec: CallbackSpec, payload: UpdatePayload, request: Request, query: URLSearchParams, endId: string, deps: BackgroundDeps): Promise<Response> {
+export async function pollJob(
+  spec: CallbackSpec,
+  payload: UpdatePayload,
+  request: Request,
+  query: URLSearchParams,
+  endId: string,
+  deps: BackgroundDeps,
+): Promise<Response> {
   const jobId = deps.signer.open("job", endId, query.get("job") ?? "");
   if (jobId === undefined || deps.signer.open("cacheKey", endId, query.get("cacheKey") ?? "") !== jobId) {
     throw new RequestError(403, "Invalid background job handle: it was not issued for this page load");
   }
   const update = await gather(deps.manager, jobId, deps.longPollMs, request.signal, false);
   if (update.outcome) {
-    return respondOutcome(spec, payload, update.outcome, { sideUpdate: update.sideUpdates, background: true, debug: deps.debug });
+    return respondOutcome(spec, payload, update.outcome, {
+      sideUpdate: update.sideUpdates,
+      background: true,
+      debug: deps.debug,
+    });
   }
   if (update.progress === undefined && Object.keys(update.sideUpdates ?? {}).length === 0) {
     if ((await deps.manager.status(jobId)) === "unknown") {
-      return errorText(410, "BackgroundCallbackError: The background job is unknown: its record expired or another manager holds it");
+      return errorText(
+        410,
+        "BackgroundCallbackError: The background job is unknown: its record expired or another manager holds it",
+      );
     }
   }
   return json({ multi: true, ...news(spec, update) });

@@ -5,7 +5,7 @@ import { type BackgroundDeps, pollJob, startJob } from "./background.js";
 import type { HandleSigner } from "./handles.js";
 import { runNormalCallback } from "./normal.js";
 import { respondOutcome } from "./outcome.js";
-import { parsePayload, readBody, RequestError, type UpdatePayload } from "./payload.js";
+import { parsePayload, RequestError, readBody, type UpdatePayload } from "./payload.js";
 import { errorText, json, noContent } from "./respond.js";
 import { argsOf, contextOf } from "./wire.js";
 
@@ -61,7 +61,8 @@ async function route(options: HandlerOptions, request: Request): Promise<Respons
     return update(options, request, url);
   }
   if (!read) throw new RequestError(405, `${request.method} is not allowed here`);
-  if (path.startsWith("_dash-component-suites/")) return serveAsset(path.slice("_dash-component-suites/".length), request);
+  if (path.startsWith("_dash-component-suites/"))
+    return serveAsset(path.slice("_dash-component-suites/".length), request);
   if (path === "_dash-layout") return json(options.layout());
   if (path === "_dash-dependencies") return json((await options.served()).dependencies);
   if (path === "_favicon.ico") return noContent();
@@ -80,7 +81,8 @@ async function update(options: HandlerOptions, request: Request, url: URL): Prom
     throw new RequestError(400, "Invalid endId: reload the page");
   }
   const spec = served.callbacks.get(payload.output);
-  if (spec === undefined) throw new RequestError(400, `No callback is registered for output "${payload.output.slice(0, 200)}"`);
+  if (spec === undefined)
+    throw new RequestError(400, `No callback is registered for output "${payload.output.slice(0, 200)}"`);
   await cancelHandles(served, endId, [...url.searchParams.getAll("oldJob"), ...url.searchParams.getAll("cancelJob")]);
   if (served.cancelCallbacks.has(spec.id)) return noContent();
   if (!spec.background) return runNormal(spec, payload, request, url, options);
@@ -97,8 +99,18 @@ async function cancelHandles(served: ServedApp, endId: string, handles: string[]
   await Promise.all(jobIds.flatMap((jobId) => served.managers.map((manager) => manager.cancel(jobId))));
 }
 
-async function runNormal(spec: CallbackSpec, payload: UpdatePayload, request: Request, url: URL, options: HandlerOptions): Promise<Response> {
-  const { outcome, sideUpdate } = await runNormalCallback(spec, argsOf(spec, payload), contextOf(payload, request, url.pathname));
+async function runNormal(
+  spec: CallbackSpec,
+  payload: UpdatePayload,
+  request: Request,
+  url: URL,
+  options: HandlerOptions,
+): Promise<Response> {
+  const { outcome, sideUpdate } = await runNormalCallback(
+    spec,
+    argsOf(spec, payload),
+    contextOf(payload, request, url.pathname),
+  );
   if (outcome.kind === "error") options.log(`Callback "${spec.id}" failed: ${outcome.message}`);
   return respondOutcome(spec, payload, outcome, { sideUpdate, background: false, debug: options.debug });
 }

@@ -1,7 +1,7 @@
 import type { CallbackSpec } from "../app/callback-spec.js";
+import { BackgroundCallbackError } from "../errors.js";
 import type { JobContext, JobOutcome, Json, SideUpdates } from "../manager/contract.js";
 import { mergeSideUpdate } from "../manager/updates.js";
-import { BackgroundCallbackError } from "../errors.js";
 import { runWithTools } from "../worker/run.js";
 
 const neverAborted = new AbortController().signal;

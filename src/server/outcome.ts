@@ -17,7 +17,12 @@ export interface OutcomeExtras {
  * The HTTP answer to a callback's outcome: `200` with the outputs that changed, `204` when nothing
  * changed, and an error status — never a silent `204` — for an error or a lost job.
  */
-export function respondOutcome(spec: CallbackSpec, payload: UpdatePayload, outcome: JobOutcome, extras: OutcomeExtras): Response {
+export function respondOutcome(
+  spec: CallbackSpec,
+  payload: UpdatePayload,
+  outcome: JobOutcome,
+  extras: OutcomeExtras,
+): Response {
   const sideUpdate = extras.sideUpdate && Object.keys(extras.sideUpdate).length > 0 ? extras.sideUpdate : undefined;
   const withSide = (response: Record<string, unknown>) => ({
     ...extras.base,

@@ -36,7 +36,8 @@ export class RequestError extends Error {
 /** Reads the body as text, refusing more than `maxBytes` without reading it all. */
 export async function readBody(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  const tooLarge = () => new RequestError(413, `Request body too large: more than ${maxBytes} bytes`, { closeConnection: true });
+  const tooLarge = () =>
+    new RequestError(413, `Request body too large: more than ${maxBytes} bytes`, { closeConnection: true });
   if (declared > maxBytes) throw tooLarge();
   if (request.body === null) return "";
   const reader = request.body.getReader();
@@ -88,7 +89,10 @@ export function parsePayload(text: string): UpdatePayload {
   if (outputs !== undefined && !(isEntry(outputs) || (Array.isArray(outputs) && outputs.every(isEntry)))) {
     throw new RequestError(400, "Malformed request: `outputs` must be {id, property} or a list of them");
   }
-  if (changedPropIds !== undefined && (!Array.isArray(changedPropIds) || !changedPropIds.every((p) => typeof p === "string"))) {
+  if (
+    changedPropIds !== undefined &&
+    (!Array.isArray(changedPropIds) || !changedPropIds.every((p) => typeof p === "string"))
+  ) {
     throw new RequestError(400, "Malformed request: `changedPropIds` must be a list of strings");
   }
   return body as unknown as UpdatePayload;

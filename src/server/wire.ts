@@ -1,13 +1,15 @@
-import { stringifyId } from "../app/dependencies.js";
 import type { CallbackSpec } from "../app/callback-spec.js";
+import { stringifyId } from "../app/dependencies.js";
 import type { JobContext, Json, TriggeredInput } from "../manager/contract.js";
 import { isNoUpdate } from "../worker/outcome.js";
 import { RequestError, type UpdatePayload, type WireDependency, type WireEntry } from "./payload.js";
 
 const propKey = (dep: WireDependency): string => `${stringifyId(dep.id as never)}.${dep.property.split("@")[0]}`;
 
-const valueOf = (entry: WireEntry): Json =>
-  Array.isArray(entry) ? entry.map((dep: WireDependency) => dep.value ?? null) : ((entry as WireDependency).value ?? null);
+const wireValue = (entry: WireEntry): Json =>
+  Array.isArray(entry)
+    ? entry.map((dep: WireDependency) => dep.value ?? null)
+    : ((entry as WireDependency).value ?? null);
 
 /** The callback's arguments: input values, then state values; a wildcard entry gives a list. */
 export function argsOf(spec: CallbackSpec, payload: UpdatePayload): Json[] {
@@ -18,7 +20,7 @@ export function argsOf(spec: CallbackSpec, payload: UpdatePayload): Json[] {
       `Malformed request: callback "${spec.id}" takes ${spec.inputs.length} inputs and ${spec.state.length} states, got ${payload.inputs.length} and ${state.length}`,
     );
   }
-  return [...payload.inputs, ...state].map(valueOf);
+  return [...payload.inputs, ...state].map(wireValue);
 }
 
 function flatten(entries: readonly WireEntry[]): Record<string, Json> {
@@ -61,18 +63,29 @@ function parseCookies(request: Request): Record<string, string> {
 export class ReturnValueError extends Error {}
 
 /** The `response` map of a result: `{ "<id>": { "<prop>": value } }`, leaving out `noUpdate`s. */
-export function responseOf(spec: CallbackSpec, payload: UpdatePayload, value: Json): Record<string, Record<string, Json>> {
+export function responseOf(
+  spec: CallbackSpec,
+  payload: UpdatePayload,
+  value: Json,
+): Record<string, Record<string, Json>> {
   const response: Record<string, Record<string, Json>> = {};
   if (spec.outputs.length === 0) {
-    if (value !== null) throw new ReturnValueError(`Callback "${spec.id}" has no outputs, so it must return nothing; it returned ${JSON.stringify(value)?.slice(0, 80)}`);
+    if (value !== null)
+      throw new ReturnValueError(
+        `Callback "${spec.id}" has no outputs, so it must return nothing; it returned ${JSON.stringify(value)?.slice(0, 80)}`,
+      );
     return response;
   }
   const targets = (spec.multi ? payload.outputs : [payload.outputs]) as readonly WireEntry[] | undefined;
   const values = spec.multi ? value : [value];
   if (!Array.isArray(values) || !Array.isArray(targets) || values.length !== targets.length) {
-    throw new ReturnValueError(`Callback "${spec.id}" has ${spec.outputs.length} outputs, so it must return a list of ${spec.outputs.length} values`);
+    throw new ReturnValueError(
+      `Callback "${spec.id}" has ${spec.outputs.length} outputs, so it must return a list of ${spec.outputs.length} values`,
+    );
   }
-  targets.forEach((target, index) => assign(response, target, values[index] as Json, spec.id));
+  targets.forEach((target, index) => {
+    assign(response, target, values[index] as Json, spec.id);
+  });
   return response;
 }
 
@@ -85,9 +98,13 @@ function assign(response: Record<string, Record<string, Json>>, target: WireEntr
     return;
   }
   if (!Array.isArray(value) || value.length !== target.length) {
-    throw new ReturnValueError(`Callback "${id}" has a wildcard output matching ${target.length} components, so it must return a list of ${target.length} values there`);
+    throw new ReturnValueError(
+      `Callback "${id}" has a wildcard output matching ${target.length} components, so it must return a list of ${target.length} values there`,
+    );
   }
-  target.forEach((dep: WireDependency, index) => assign(response, dep, value[index] as Json, id));
+  target.forEach((dep: WireDependency, index) => {
+    assign(response, dep, value[index] as Json, id);
+  });
 }
 
 /** `{ "<id>.<prop>": value }` for a progress value, as Dash maps it onto the progress outputs. */

@@ -51,7 +51,12 @@ export class MemoryManager extends BaseManager {
     const record = this.#record("queued");
     if (job.cache) record.cacheKey = job.cache;
     this.#jobs.set(jobId, record);
-    this.#workers().submit({ jobId, callbackId: job.callbackId, args: job.args, ...(job.context ? { context: job.context } : {}) });
+    this.#workers().submit({
+      jobId,
+      callbackId: job.callbackId,
+      args: job.args,
+      ...(job.context ? { context: job.context } : {}),
+    });
     return { jobId };
   }
 
@@ -92,13 +97,18 @@ export class MemoryManager extends BaseManager {
 
   #sweep(): void {
     const now = Date.now();
-    for (const [id, record] of this.#jobs) if (record.state === "done" && record.expiresAt <= now) this.#jobs.delete(id);
+    for (const [id, record] of this.#jobs)
+      if (record.state === "done" && record.expiresAt <= now) this.#jobs.delete(id);
     for (const [key, entry] of this.#cache) if (entry.expiresAt <= now) this.#cache.delete(key);
   }
 
   #workers(): WorkerPool {
     this.#pool ??= new WorkerPool(
-      { module: this.#options.workerModule, concurrency: this.#options.concurrency, graceMs: this.#options.cancelGraceMs },
+      {
+        module: this.#options.workerModule,
+        concurrency: this.#options.concurrency,
+        graceMs: this.#options.cancelGraceMs,
+      },
       {
         start: (jobId) => {
           const record = this.#jobs.get(jobId);

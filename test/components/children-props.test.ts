@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { childrenProps, type Component, dcc, html, isComponent } from "../../src/components/index.js";
+import { type Component, childrenProps, dcc, html, isComponent } from "../../src/components/index.js";
 
 /**
  * Follows one `children_props` path the way dash-renderer 3.4.1's `crawlLayout` does
@@ -11,7 +11,9 @@ function follow(props: Record<string, unknown>, path: string): unknown[] {
   const list = front.split(".").reduce<unknown>((value, key) => (value as Record<string, unknown>)?.[key], props);
   if (back === undefined) return [list];
   const keys = back.split(".").filter(Boolean);
-  return (list as unknown[]).map((item) => keys.reduce<unknown>((value, key) => (value as Record<string, unknown>)?.[key], item));
+  return (list as unknown[]).map((item) =>
+    keys.reduce<unknown>((value, key) => (value as Record<string, unknown>)?.[key], item),
+  );
 }
 
 const samples: Record<string, Component> = {
@@ -48,17 +50,22 @@ describe("childrenProps", () => {
     for (const type of Object.keys(childrenProps.dash_core_components ?? {})) expect(type in dcc).toBe(true);
   });
 
-  it.each(Object.entries(childrenProps.dash_core_components ?? {}))("every path of %s leads to the component in a sample", (type, paths) => {
-    const sample = samples[type];
-    expect(sample).toBeDefined();
-    for (const path of paths) {
-      const found = follow(sample?.props ?? {}, path);
-      expect(found.length).toBeGreaterThan(0);
-      expect(found.every(isComponent)).toBe(true);
-    }
-  });
+  it.each(Object.entries(childrenProps.dash_core_components ?? {}))(
+    "every path of %s leads to the component in a sample",
+    (type, paths) => {
+      const sample = samples[type];
+      expect(sample).toBeDefined();
+      for (const path of paths) {
+        const found = follow(sample?.props ?? {}, path);
+        expect(found.length).toBeGreaterThan(0);
+        expect(found.every(isComponent)).toBe(true);
+      }
+    },
+  );
 
   it("serialises as _dash-config expects", () => {
-    expect(JSON.parse(JSON.stringify({ children_props: childrenProps })).children_props.dash_core_components.Tab).toEqual(["label"]);
+    expect(
+      JSON.parse(JSON.stringify({ children_props: childrenProps })).children_props.dash_core_components.Tab,
+    ).toEqual(["label"]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Component, type Children, dcc, html, isComponent, makeFactory } from "../../src/components/index.js";
+import { type Children, Component, dcc, html, isComponent, makeFactory } from "../../src/components/index.js";
 
 describe("layout JSON", () => {
   it("a nested layout serialises to exactly the renderer's wire format", () => {
@@ -13,7 +13,11 @@ describe("layout JSON", () => {
       namespace: "dash_html_components",
       props: {
         children: [
-          { type: "P", namespace: "dash_html_components", props: { id: "paragraph_id", children: "Button not clicked" } },
+          {
+            type: "P",
+            namespace: "dash_html_components",
+            props: { id: "paragraph_id", children: "Button not clicked" },
+          },
           { type: "Button", namespace: "dash_html_components", props: { id: "button_id", children: "Run" } },
           { type: "Progress", namespace: "dash_html_components", props: { id: "progress_bar", value: "0" } },
         ],
@@ -30,7 +34,10 @@ describe("layout JSON", () => {
 
   it("mixes namespaces, and components inside props serialise too", () => {
     const layout = html.Div([
-      dcc.Graph({ id: "g", figure: { data: [{ type: "bar", x: [1, 2], y: [3, 4] }], layout: { title: { text: "t" } } } }),
+      dcc.Graph({
+        id: "g",
+        figure: { data: [{ type: "bar", x: [1, 2], y: [3, 4] }], layout: { title: { text: "t" } } },
+      }),
       dcc.Dropdown({ id: "dd", options: [{ label: html.B("bold"), value: "a" }, "b"], value: "a" }),
       dcc.Loading({ id: "l", children: html.Div("x"), custom_spinner: html.Span("…") }),
     ]);
@@ -42,14 +49,20 @@ describe("layout JSON", () => {
           {
             type: "Graph",
             namespace: "dash_core_components",
-            props: { id: "g", figure: { data: [{ type: "bar", x: [1, 2], y: [3, 4] }], layout: { title: { text: "t" } } } },
+            props: {
+              id: "g",
+              figure: { data: [{ type: "bar", x: [1, 2], y: [3, 4] }], layout: { title: { text: "t" } } },
+            },
           },
           {
             type: "Dropdown",
             namespace: "dash_core_components",
             props: {
               id: "dd",
-              options: [{ label: { type: "B", namespace: "dash_html_components", props: { children: "bold" } }, value: "a" }, "b"],
+              options: [
+                { label: { type: "B", namespace: "dash_html_components", props: { children: "bold" } }, value: "a" },
+                "b",
+              ],
               value: "a",
             },
           },
@@ -77,7 +90,9 @@ describe("layout JSON", () => {
     const div = html.Div({ id: "a", title: undefined, className: undefined, children: null });
     expect(div.props).toStrictEqual({ id: "a", children: null });
     expect(Object.keys(div.toJSON().props)).toEqual(["id", "children"]);
-    expect(JSON.stringify(div)).toBe('{"type":"Div","namespace":"dash_html_components","props":{"id":"a","children":null}}');
+    expect(JSON.stringify(div)).toBe(
+      '{"type":"Div","namespace":"dash_html_components","props":{"id":"a","children":null}}',
+    );
   });
 
   it("undefined members of nested objects are allowed (JSON leaves them out)", () => {

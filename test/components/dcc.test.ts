@@ -7,19 +7,54 @@ import { type Component, dcc, html } from "../../src/components/index.js";
  * this is `Object.keys(window.dash_core_components)` (26 names).
  */
 const bundleNames = [
-  "Button", "Checklist", "Clipboard", "ConfirmDialog", "ConfirmDialogProvider", "DatePickerRange",
-  "DatePickerSingle", "Download", "Dropdown", "Geolocation", "Graph", "Input", "Interval", "Link",
-  "Loading", "Location", "Markdown", "RadioItems", "RangeSlider", "Slider", "Store", "Tab", "Tabs",
-  "Textarea", "Tooltip", "Upload",
+  "Button",
+  "Checklist",
+  "Clipboard",
+  "ConfirmDialog",
+  "ConfirmDialogProvider",
+  "DatePickerRange",
+  "DatePickerSingle",
+  "Download",
+  "Dropdown",
+  "Geolocation",
+  "Graph",
+  "Input",
+  "Interval",
+  "Link",
+  "Loading",
+  "Location",
+  "Markdown",
+  "RadioItems",
+  "RangeSlider",
+  "Slider",
+  "Store",
+  "Tab",
+  "Tabs",
+  "Textarea",
+  "Tooltip",
+  "Upload",
 ];
 
 /** The components whose props include `children` in the bundle's propTypes. */
 const withChildren = [
-  "Button", "Clipboard", "ConfirmDialogProvider", "Link", "Loading", "Markdown", "Tab", "Tabs", "Tooltip", "Upload",
+  "Button",
+  "Clipboard",
+  "ConfirmDialogProvider",
+  "Link",
+  "Loading",
+  "Markdown",
+  "Tab",
+  "Tabs",
+  "Tooltip",
+  "Upload",
 ];
 
 /** Props each component needs in the test below. */
-const needed: Record<string, Record<string, string>> = { Store: { id: "s" }, Location: { id: "u" }, Link: { href: "/" } };
+const needed: Record<string, Record<string, string>> = {
+  Store: { id: "s" },
+  Location: { id: "u" },
+  Link: { href: "/" },
+};
 
 type Loose = (...args: unknown[]) => Component;
 
@@ -44,7 +79,10 @@ describe("dcc", () => {
 
   it("builds the documented examples", () => {
     const layout = [
-      dcc.Graph({ id: "g", figure: { data: [{ type: "bar", x: [1, 2], y: [3, 4] }], layout: { title: { text: "t" } } } }),
+      dcc.Graph({
+        id: "g",
+        figure: { data: [{ type: "bar", x: [1, 2], y: [3, 4] }], layout: { title: { text: "t" } } },
+      }),
       dcc.Interval({ id: "tick", interval: 1000 }),
       dcc.Input({ id: "in", value: "", type: "text" }),
       dcc.Dropdown({ id: "dd", options: ["a", "b"], value: "a" }),
@@ -72,7 +110,11 @@ describe("dcc", () => {
   });
 
   it("more components with their typical props", () => {
-    const tabs = dcc.Tabs({ id: "tabs", value: "a", children: [dcc.Tab({ label: "A", value: "a" }), dcc.Tab("B", { label: html.I("b"), value: "b" })] });
+    const tabs = dcc.Tabs({
+      id: "tabs",
+      value: "a",
+      children: [dcc.Tab({ label: "A", value: "a" }), dcc.Tab("B", { label: html.I("b"), value: "b" })],
+    });
     expect(JSON.parse(JSON.stringify(tabs)).props.children[1].props.label).toEqual({
       type: "I",
       namespace: "dash_html_components",
@@ -80,7 +122,9 @@ describe("dcc", () => {
     });
     expect(dcc.Checklist({ options: { a: "A" }, value: ["a"], inline: true }).props.options).toEqual({ a: "A" });
     expect(dcc.RadioItems({ options: [1, true, "x"], value: 1 }).props.value).toBe(1);
-    expect(dcc.RangeSlider({ min: 0, max: 10, value: [2, 5], marks: { 0: "zero", 10: { label: "ten" } } }).props.value).toEqual([2, 5]);
+    expect(
+      dcc.RangeSlider({ min: 0, max: 10, value: [2, 5], marks: { 0: "zero", 10: { label: "ten" } } }).props.value,
+    ).toEqual([2, 5]);
     expect(dcc.Textarea({ id: "t", value: "x", rows: 3 }).props.rows).toBe(3);
     expect(dcc.Markdown(["# a", "b"], { dedent: false }).props.children).toEqual(["# a", "b"]);
     expect(dcc.Location({ id: "url", refresh: "callback-nav" }).props.refresh).toBe("callback-nav");

@@ -6,8 +6,8 @@ import {
   dcc,
   type Figure,
   type GraphProps,
-  html,
   type HtmlProps,
+  html,
 } from "../../src/components/index.js";
 
 /**
@@ -65,6 +65,8 @@ describe("types", () => {
     }
     const saved: Saved = { a: 1 };
     expectTypeOf(dcc.Store({ id: "s", data: saved })).toMatchTypeOf<Component>();
-    expectTypeOf(html.Div({ id: { type: "row", index: 1 }, "aria-label": "x", style: { marginTop: 4 } })).toMatchTypeOf<Component>();
+    expectTypeOf(
+      html.Div({ id: { type: "row", index: 1 }, "aria-label": "x", style: { marginTop: 4 } }),
+    ).toMatchTypeOf<Component>();
   });
 });

@@ -1,5 +1,5 @@
-import { describe, it } from "vitest";
 import { type ConformanceOptions, conformanceGroups, MemoryManager } from "background-callbacks/testing";
+import { describe, it } from "vitest";
 
 // capabilities.caching is false: the caching tests must assert NOT_SUPPORTED, not skip.
 const options: ConformanceOptions = {

@@ -11,7 +11,9 @@ describe("newJobId", () => {
 
 describe("stableStringify and componentKey", () => {
   it("sorts object keys at every depth, keeps array order", () => {
-    expect(stableStringify({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}');
+    expect(stableStringify({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: null } })).toBe(
+      '{"a":{"c":null,"d":[3,{"y":2,"z":1}]},"b":1}',
+    );
   });
 
   it("writes dict ids as Dash does and keeps string ids", () => {
@@ -41,8 +43,12 @@ describe("cacheKey", () => {
   });
 
   it("leaves ignored positions out, and only those", () => {
-    expect(cacheKey({ ...base, args: [1, "zzz", {}], ignoreArgs: [1, 2] })).toBe(cacheKey({ ...base, ignoreArgs: [1, 2] }));
-    expect(cacheKey({ ...base, args: [9, "a", { x: [1, 2] }], ignoreArgs: [1] })).not.toBe(cacheKey({ ...base, ignoreArgs: [1] }));
+    expect(cacheKey({ ...base, args: [1, "zzz", {}], ignoreArgs: [1, 2] })).toBe(
+      cacheKey({ ...base, ignoreArgs: [1, 2] }),
+    );
+    expect(cacheKey({ ...base, args: [9, "a", { x: [1, 2] }], ignoreArgs: [1] })).not.toBe(
+      cacheKey({ ...base, ignoreArgs: [1] }),
+    );
   });
 
   it.each([

@@ -52,8 +52,13 @@ describe("background callbacks over HTTP", () => {
 
   it("every setProps call reaches the browser, merged per component, several components at once", async () => {
     const { first, polls } = await client.runJob(body("side-out", "side-in", 1));
-    const sides = [first, ...polls.map((poll) => poll.body as Record<string, unknown>)].flatMap((b) => (b.sideUpdate ? [b.sideUpdate] : []));
-    expect(sides[0]).toEqual({ secondary: { children: "first", style: { background: "red" } }, tertiary: { children: "third" } });
+    const sides = [first, ...polls.map((poll) => poll.body as Record<string, unknown>)].flatMap((b) =>
+      b.sideUpdate ? [b.sideUpdate] : [],
+    );
+    expect(sides[0]).toEqual({
+      secondary: { children: "first", style: { background: "red" } },
+      tertiary: { children: "third" },
+    });
     expect(sides).toContainEqual({ secondary: { children: "second" } });
     expect(polls.at(-1)?.body).toMatchObject({ response: { "side-out": { children: "completed" } } });
   });
@@ -62,13 +67,18 @@ describe("background callbacks over HTTP", () => {
     expect((await client.runJob(body("noupdate-out", "noupdate-in", "plain"))).polls.at(-1)?.status).toBe(204);
     expect((await client.runJob(body("noupdate-out", "noupdate-in", "prevent"))).polls.at(-1)?.status).toBe(204);
     const withProps = await client.runJob(body("noupdate-out", "noupdate-in", "props"));
-    expect(withProps.polls.at(-1)).toEqual({ status: 200, body: { multi: true, response: {}, sideUpdate: { secondary: { children: "only a side update" } } } });
+    expect(withProps.polls.at(-1)).toEqual({
+      status: 200,
+      body: { multi: true, response: {}, sideUpdate: { secondary: { children: "only a side update" } } },
+    });
   });
 
   it("a throwing job reaches the browser as an error, never as a silent 204", async () => {
     const last = (await client.runJob(body("error-out", "error-in", 1))).polls.at(-1);
     expect(last?.status).toBe(500);
-    expect(last?.body).toContain("BackgroundCallbackError: An error occurred inside a background callback: the job broke");
+    expect(last?.body).toContain(
+      "BackgroundCallbackError: An error occurred inside a background callback: the job broke",
+    );
   });
 
   it("a job whose process died reaches the browser as an error", async () => {
@@ -80,17 +90,28 @@ describe("background callbacks over HTTP", () => {
   it("a multi-output job that returns noUpdate for one output updates only the other", async () => {
     const multi = {
       output: "..multi-a.children...multi-b.children..",
-      outputs: [{ id: "multi-a", property: "children" }, { id: "multi-b", property: "children" }],
+      outputs: [
+        { id: "multi-a", property: "children" },
+        { id: "multi-b", property: "children" },
+      ],
       inputs: [{ id: "multi-in", property: "value", value: "v" }],
       changedPropIds: ["multi-in.value"],
     };
-    expect((await client.runJob(multi)).polls.at(-1)?.body).toEqual({ multi: true, response: { "multi-b": { children: "b v" } } });
+    expect((await client.runJob(multi)).polls.at(-1)?.body).toEqual({
+      multi: true,
+      response: { "multi-b": { children: "b v" } },
+    });
   });
 
   it("the hidden cancel callback's cancelJob stops a running job: its next poll is a 204", async () => {
     const first = (await (await client.update(body("wait-out", "wait-in", "a"))).json()) as Record<string, unknown>;
     const cancel = await client.update(
-      { output: "cancel-btn.id", outputs: { id: "cancel-btn", property: "id" }, inputs: [{ id: "cancel-btn", property: "n_clicks", value: 1 }], changedPropIds: ["cancel-btn.n_clicks"] },
+      {
+        output: "cancel-btn.id",
+        outputs: { id: "cancel-btn", property: "id" },
+        inputs: [{ id: "cancel-btn", property: "n_clicks", value: 1 }],
+        changedPropIds: ["cancel-btn.n_clicks"],
+      },
       { cancelJob: String(first.job) },
     );
     expect(cancel.status).toBe(204);
@@ -99,7 +120,9 @@ describe("background callbacks over HTTP", () => {
 
   it("oldJob cancels the replaced run", async () => {
     const old = (await (await client.update(body("wait-out", "wait-in", "old"))).json()) as Record<string, unknown>;
-    const replacement = (await (await client.update(body("wait-out", "wait-in", "new"), { oldJob: String(old.job) })).json()) as Record<string, unknown>;
+    const replacement = (await (
+      await client.update(body("wait-out", "wait-in", "new"), { oldJob: String(old.job) })
+    ).json()) as Record<string, unknown>;
     expect((await client.poll(body("wait-out", "wait-in", "old"), old)).status).toBe(204);
     // Nothing new for the whole long poll (2 s in this app): the answer is an empty update.
     const stillRunning = await client.poll(body("wait-out", "wait-in", "new"), replacement);
@@ -112,11 +135,15 @@ describe("background callbacks over HTTP", () => {
     const input = (noise: number) => ({
       output: "cached-out.children",
       outputs: { id: "cached-out", property: "children" },
-      inputs: [{ id: "cached-in", property: "value", value: "k" }, { id: "cached-noise", property: "value", value: noise }],
+      inputs: [
+        { id: "cached-in", property: "value", value: "k" },
+        { id: "cached-noise", property: "value", value: noise },
+      ],
       changedPropIds: ["cached-in.value"],
     });
     const miss = await client.runJob(input(1));
-    const value = (miss.polls.at(-1)?.body as { response: Record<string, unknown> }).response;
+    const value = (miss.polls.at(-1)?.body as { response?: Record<string, unknown> } | undefined)?.response;
+    expect(value).toBeDefined();
     const hit = await client.runJob(input(2));
     expect(hit.first.response).toEqual(value);
     expect(hit.polls).toEqual([]);
@@ -140,7 +167,12 @@ describe("signed handles", () => {
     expect(other.endId).not.toBe(client.endId);
     expect((await other.poll(body("wait-out", "wait-in", "r"), first)).status).toBe(403);
     const cancel = await other.update(
-      { output: "cancel-btn.id", outputs: { id: "cancel-btn", property: "id" }, inputs: [{ id: "cancel-btn", property: "n_clicks", value: 1 }], changedPropIds: [] },
+      {
+        output: "cancel-btn.id",
+        outputs: { id: "cancel-btn", property: "id" },
+        inputs: [{ id: "cancel-btn", property: "n_clicks", value: 1 }],
+        changedPropIds: [],
+      },
       { cancelJob: String(first.job) },
     );
     expect(cancel.status).toBe(204);

@@ -39,7 +39,10 @@ export class DashClient {
   }
 
   /** Runs a background callback the way the renderer does: first POST, then polls until the end. */
-  async runJob(body: Record<string, unknown>, query: Record<string, string | string[]> = {}): Promise<{ first: Record<string, unknown>; polls: { status: number; body: unknown }[] }> {
+  async runJob(
+    body: Record<string, unknown>,
+    query: Record<string, string | string[]> = {},
+  ): Promise<{ first: Record<string, unknown>; polls: { status: number; body: unknown }[] }> {
     const firstResponse = await this.update(body, query);
     const first = (await firstResponse.json()) as Record<string, unknown>;
     const polls: { status: number; body: unknown }[] = [];
@@ -49,14 +52,18 @@ export class DashClient {
       const text = await response.text();
       const parsed = text && response.headers.get("content-type")?.includes("json") ? JSON.parse(text) : text;
       polls.push({ status: response.status, body: parsed });
-      if (response.status !== 200 || (parsed as Record<string, unknown>).response !== undefined) return { first, polls };
+      if (response.status !== 200 || (parsed as Record<string, unknown>).response !== undefined)
+        return { first, polls };
     }
     throw new Error("the job never ended");
   }
 
   /** One poll with the handles of a first response; input values nulled as the renderer does. */
   poll(body: Record<string, unknown>, first: Record<string, unknown>): Promise<Response> {
-    const nulled = { ...body, inputs: (body.inputs as Record<string, unknown>[]).map((input) => ({ ...input, value: null })) };
+    const nulled = {
+      ...body,
+      inputs: (body.inputs as Record<string, unknown>[]).map((input) => ({ ...input, value: null })),
+    };
     return this.update(nulled, { cacheKey: String(first.cacheKey), job: String(first.job) });
   }
 }

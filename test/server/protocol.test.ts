@@ -45,15 +45,25 @@ describe("pages and JSON endpoints", () => {
     const cancels = deps.filter((dep) => dep.output === "cancel-btn.id");
     expect(cancels).toHaveLength(1);
     expect(cancels[0]).toMatchObject({ prevent_initial_call: true, background: null, hidden: true });
-    expect(deps.find((dep) => dep.output === "normal-out.children")).toMatchObject({ background: null, state: [{ id: "normal-state", property: "value" }] });
+    expect(deps.find((dep) => dep.output === "normal-out.children")).toMatchObject({
+      background: null,
+      state: [{ id: "normal-state", property: "value" }],
+    });
   });
 });
 
 describe("normal callbacks", () => {
   it("answer with the outputs and the side updates", async () => {
-    const response = await client.update({ ...body("normal-out", "normal-in", "a"), state: [{ id: "normal-state", property: "value", value: "b" }] });
+    const response = await client.update({
+      ...body("normal-out", "normal-in", "a"),
+      state: [{ id: "normal-state", property: "value", value: "b" }],
+    });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ multi: true, response: { "normal-out": { children: "a/b" } }, sideUpdate: { "normal-side": { children: "side a" } } });
+    expect(await response.json()).toEqual({
+      multi: true,
+      response: { "normal-out": { children: "a/b" } },
+      sideUpdate: { "normal-side": { children: "side a" } },
+    });
   });
 
   it("PreventUpdate is a 204", async () => {
@@ -66,7 +76,10 @@ describe("normal callbacks", () => {
     expect(await broken.text()).toContain("normal callback broke");
     const wrong = await client.update({
       output: "..wrong-a.children...wrong-b.children..",
-      outputs: [{ id: "wrong-a", property: "children" }, { id: "wrong-b", property: "children" }],
+      outputs: [
+        { id: "wrong-a", property: "children" },
+        { id: "wrong-b", property: "children" },
+      ],
       inputs: [{ id: "wrong-in", property: "value", value: 1 }],
     });
     expect(wrong.status).toBe(500);
@@ -81,7 +94,12 @@ describe("bad requests get a clear 4xx, never a crash or a hang", () => {
     ["no output", JSON.stringify({ inputs: [] }), 400, /`output`/],
     ["inputs not a list", JSON.stringify({ output: "normal-out.children", inputs: 3 }), 400, /`inputs`/],
     ["an unknown callback", JSON.stringify(body("nope", "nope", 1)), 400, /No callback is registered/],
-    ["the wrong number of inputs", JSON.stringify({ ...body("normal-out", "normal-in", 1), inputs: [] }), 400, /takes 1 inputs/],
+    [
+      "the wrong number of inputs",
+      JSON.stringify({ ...body("normal-out", "normal-in", 1), inputs: [] }),
+      400,
+      /takes 1 inputs/,
+    ],
   ])("%s gets the status and message it should", async (_name, text, status, message) => {
     const response = await client.update(text);
     expect(response.status).toBe(status);

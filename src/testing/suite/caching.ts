@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { BackgroundCallbackManager, JobOutcome, JobRequest, Json } from "../../manager/contract.js";
-import { cacheKey, type CacheKeyParts } from "../../manager/keys.js";
+import { type CacheKeyParts, cacheKey } from "../../manager/keys.js";
 import {
   assertResult,
   outcomeOf,

@@ -54,7 +54,10 @@ function running(suite: Suite): void {
       await manager.cancel(first);
       const stamp = asStamp(await resultOf(manager, next, suite.scale(10_000)));
       const delay = stamp.start - cancelledAt;
-      assert.ok(delay <= suite.scale(200) + CLOCK_TOLERANCE_MS, `the next job started ${Math.round(delay)} ms after cancel`);
+      assert.ok(
+        delay <= suite.scale(200) + CLOCK_TOLERANCE_MS,
+        `the next job started ${Math.round(delay)} ms after cancel`,
+      );
       assert.equal(stamp.pid, pid, "a job that stops on its signal must not cost its worker process");
       assert.deepEqual(assertOnlyOutcome(await manager.take(first), "the cancelled job"), CANCELLED);
       assert.equal(await manager.status(first), "done");

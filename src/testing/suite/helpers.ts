@@ -93,7 +93,11 @@ export async function untilOutcome(
 }
 
 /** The job's outcome, once there is one. */
-export async function outcomeOf(manager: BackgroundCallbackManager, jobId: string, timeoutMs: number): Promise<JobOutcome> {
+export async function outcomeOf(
+  manager: BackgroundCallbackManager,
+  jobId: string,
+  timeoutMs: number,
+): Promise<JobOutcome> {
   return (await untilOutcome(manager, jobId, timeoutMs)).outcome;
 }
 
@@ -105,7 +109,11 @@ export async function resultOf(manager: BackgroundCallbackManager, jobId: string
 }
 
 /** Waits until the job reports `{ pid }` as progress and returns the pid. */
-export async function reportedPid(manager: BackgroundCallbackManager, jobId: string, timeoutMs: number): Promise<number> {
+export async function reportedPid(
+  manager: BackgroundCallbackManager,
+  jobId: string,
+  timeoutMs: number,
+): Promise<number> {
   return waitFor(
     `job ${jobId} to report its pid`,
     async () => {
@@ -172,7 +180,11 @@ export async function rejectsWithCode(what: string, code: string, call: () => Pr
 export async function rejectsInvalid(what: string, call: () => Promise<unknown>): Promise<void> {
   const error = await rejection(what, call);
   assert.ok(error instanceof TypeError, `${what} must reject with a TypeError, got ${String(error)}`);
-  assert.equal((error as { code?: unknown }).code, "INVALID_ARGUMENT", `${what} must reject with code INVALID_ARGUMENT`);
+  assert.equal(
+    (error as { code?: unknown }).code,
+    "INVALID_ARGUMENT",
+    `${what} must reject with code INVALID_ARGUMENT`,
+  );
 }
 
 /** Asserts a fresh (not memoised) `result` outcome with this value. `cached: false` is allowed. */

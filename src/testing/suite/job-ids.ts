@@ -46,4 +46,13 @@ export type RandomMode = "result" | "throw" | "noUpdate" | "wait";
  * Kinds of {@link JOB.nonJson}: values `JSON.stringify` would drop or mangle. (Values with
  * `toJSON`, such as dates, are JSON by the core's rules, and `undefined` properties are left out.)
  */
-export const NON_JSON_KINDS = ["function", "nan", "infinity", "map", "classInstance", "cycle", "symbol", "bigint"] as const;
+export const NON_JSON_KINDS = [
+  "function",
+  "nan",
+  "infinity",
+  "map",
+  "classInstance",
+  "cycle",
+  "symbol",
+  "bigint",
+] as const;

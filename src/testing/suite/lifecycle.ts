@@ -1,14 +1,6 @@
 import assert from "node:assert/strict";
 import type { BackgroundCallbackManager, JobRequest } from "../../manager/contract.js";
-import {
-  isAlive,
-  rejectsInvalid,
-  rejectsWithCode,
-  reportedPid,
-  resultOf,
-  submit,
-  withManager,
-} from "./helpers.js";
+import { isAlive, rejectsInvalid, rejectsWithCode, reportedPid, resultOf, submit, withManager } from "./helpers.js";
 import { JOB } from "./job-ids.js";
 import type { Suite } from "./options.js";
 
@@ -35,7 +27,10 @@ const BAD_IDS: readonly unknown[] = [undefined, null, 42, {}, ["id"], ""];
 
 /** Submits `echo` and checks its result: the manager still works. */
 async function stillWorks(suite: Suite, manager: BackgroundCallbackManager): Promise<void> {
-  assert.equal(await resultOf(manager, await submit(manager, JOB.echo, ["still works"]), suite.scale(10_000)), "still works");
+  assert.equal(
+    await resultOf(manager, await submit(manager, JOB.echo, ["still works"]), suite.scale(10_000)),
+    "still works",
+  );
 }
 
 function closing(suite: Suite): void {
@@ -66,7 +61,6 @@ function closing(suite: Suite): void {
       for (const [what, call] of calls) await rejectsWithCode(`${what} after close()`, "MANAGER_CLOSED", call);
     });
   });
-
 }
 
 function closingBusy(suite: Suite): void {

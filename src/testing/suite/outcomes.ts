@@ -57,7 +57,6 @@ function values(suite: Suite): void {
       assert.deepEqual(await outcomeOf(manager, prevent, suite.scale(10_000)), { kind: "noUpdate" });
     });
   });
-
 }
 
 function inputs(suite: Suite): void {
@@ -75,7 +74,10 @@ function inputs(suite: Suite): void {
     await withManager(suite, {}, async (manager) => {
       const withContext = await submit(manager, JOB.ctx, args, { context });
       const without = await submit(manager, JOB.ctx, ["alone"]);
-      assertResult(await outcomeOf(manager, withContext, suite.scale(10_000)), { args, ctx: context } as unknown as Json);
+      assertResult(await outcomeOf(manager, withContext, suite.scale(10_000)), {
+        args,
+        ctx: context,
+      } as unknown as Json);
       assertResult(await outcomeOf(manager, without, suite.scale(10_000)), { args: ["alone"], ctx: {} });
     });
   });

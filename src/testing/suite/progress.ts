@@ -23,7 +23,10 @@ function inOrder(suite: Suite): void {
       const { takes, outcome } = await untilOutcome(manager, jobId, suite.scale(15_000), 2);
       const seen = progressOf(takes) as number[];
       assert.equal(outcome.kind, "result");
-      assert.ok(seen.length >= 2, `expected several progress values while polling every 2 ms, saw ${JSON.stringify(seen)}`);
+      assert.ok(
+        seen.length >= 2,
+        `expected several progress values while polling every 2 ms, saw ${JSON.stringify(seen)}`,
+      );
       for (let i = 1; i < seen.length; i++) {
         assert.ok((seen[i] as number) > (seen[i - 1] as number), `progress went backwards: ${JSON.stringify(seen)}`);
       }
@@ -37,7 +40,11 @@ function inOrder(suite: Suite): void {
       await waitFor("the job to run", async () => (await manager.status(jobId)) === "running", suite.scale(10_000));
       await sleep(suite.scale(400));
       const first = await manager.take(jobId);
-      assert.equal(first.progress, 10, `ten values reported at once must give the newest, got ${JSON.stringify(first)}`);
+      assert.equal(
+        first.progress,
+        10,
+        `ten values reported at once must give the newest, got ${JSON.stringify(first)}`,
+      );
       const second = await manager.take(jobId);
       assert.equal("progress" in second && second.progress !== undefined, false, "progress is read-and-clear");
       await manager.cancel(jobId);
@@ -55,10 +62,16 @@ function separation(suite: Suite): void {
         untilOutcome(manager, a, suite.scale(15_000), 2),
         untilOutcome(manager, b, suite.scale(15_000), 2),
       ]);
-      for (const [job, { takes }] of [["a", takesA], ["b", takesB]] as const) {
+      for (const [job, { takes }] of [
+        ["a", takesA],
+        ["b", takesB],
+      ] as const) {
         const seen = progressOf(takes) as { job: string }[];
         assert.ok(seen.length > 0, `job ${job} reported progress, the poller saw none`);
-        assert.ok(seen.every((value) => value.job === job), `job ${job} got foreign progress: ${JSON.stringify(seen)}`);
+        assert.ok(
+          seen.every((value) => value.job === job),
+          `job ${job} got foreign progress: ${JSON.stringify(seen)}`,
+        );
       }
     });
   });
@@ -78,7 +91,11 @@ function afterTheEnd(suite: Suite): void {
       await untilDone(suite, manager, jobId);
       const update = await manager.take(jobId);
       assertResult(update.outcome, "done");
-      assert.equal(update.progress, undefined, `a take that returns the outcome carries no progress: ${JSON.stringify(update)}`);
+      assert.equal(
+        update.progress,
+        undefined,
+        `a take that returns the outcome carries no progress: ${JSON.stringify(update)}`,
+      );
     });
   });
 

@@ -22,7 +22,10 @@ async function propsAtEnd(suite: Suite, manager: BackgroundCallbackManager, step
   await waitFor(`job ${jobId} to be done`, async () => (await manager.status(jobId)) === "done", suite.scale(10_000));
   const update = await manager.take(jobId);
   assertResult(update.outcome, "done");
-  assert.ok(update.sideUpdates, `side updates made before the end must arrive with the outcome: ${JSON.stringify(update)}`);
+  assert.ok(
+    update.sideUpdates,
+    `side updates made before the end must arrive with the outcome: ${JSON.stringify(update)}`,
+  );
   return update.sideUpdates;
 }
 
@@ -70,7 +73,12 @@ function delivery(suite: Suite): void {
   suite.test("each take returns only what is new", 30_000, async () => {
     await withManager(suite, {}, async (manager) => {
       const pause = suite.scale(400);
-      const steps: Step[] = [["set", "a", { x: 1 }], ["sleep", pause], ["set", "a", { x: 2 }], ["sleep", pause]];
+      const steps: Step[] = [
+        ["set", "a", { x: 1 }],
+        ["sleep", pause],
+        ["set", "a", { x: 2 }],
+        ["sleep", pause],
+      ];
       const jobId = await submit(manager, JOB.props, [steps]);
       const { takes } = await untilOutcome(manager, jobId, suite.scale(15_000));
       const seen = takes.filter((take) => take.sideUpdates !== undefined).map((take) => take.sideUpdates);
@@ -89,7 +97,6 @@ function delivery(suite: Suite): void {
       assertOnlyOutcome(await manager.take(jobId), "a take after the outcome");
     });
   });
-
 }
 
 function endings(suite: Suite): void {
