@@ -47,8 +47,8 @@ export class MapManager extends BaseManager {
           this.#update(id, (entry) => mergeSideUpdate(entry.sideUpdates, component, props)),
         end: (id, outcome) =>
           this.#update(id, (entry) => {
-            Object.assign(entry, { state: "done", outcome, progress: undefined });
-            if (outcome.kind === "cancelled") entry.sideUpdates = {};
+            Object.assign(entry, { state: "done", outcome });
+            if (outcome.kind === "cancelled") Object.assign(entry, { progress: undefined, sideUpdates: {} });
             // Every record expires: storage must not grow without bound.
             setTimeout(() => this.#jobs.delete(id), this.#ttlMs).unref();
           }),

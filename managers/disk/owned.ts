@@ -69,8 +69,11 @@ export class OwnedJobs {
     record.state = "done";
     record.outcome = outcome;
     record.endedAt = Date.now();
-    record.progress = undefined;
-    if (outcome.kind === "cancelled") record.props = [];
+    // Unread progress and side updates reach the poller with the outcome; after a cancel, nothing.
+    if (outcome.kind === "cancelled") {
+      record.progress = undefined;
+      record.props = [];
+    }
     const cached =
       outcome.kind === "result" && job.cache
         ? this.#store.set(`cache:${job.cache.key}`, outcome.value, job.cache.ttlMs)

@@ -63,7 +63,6 @@ export function updateSince(job: StoredJob, outcome: JobOutcome | undefined, ack
   if (outcome?.kind === "cancelled") return { outcome };
   const sideUpdates: SideUpdates = {};
   for (const entry of job.props) if (entry.seq > ack) mergeSideUpdate(sideUpdates, entry.id, entry.props);
-  const progress =
-    outcome === undefined && job.progress && job.progress.seq > ack ? { value: job.progress.value } : undefined;
+  const progress = job.progress && job.progress.seq > ack ? { value: job.progress.value } : undefined;
   return jobUpdate({ progress, sideUpdates, outcome });
 }

@@ -152,7 +152,7 @@ export class Dash {
           title: this.options.title,
           prefix,
           config: this.#config(signer.newEndId()),
-          scripts: scriptUrls(prefix),
+          scripts: scriptUrls(prefix, { dev: debug }),
         });
       },
       log: (message, error) => console.error(`[background-callbacks:server] ${message}`, error ?? ""),

@@ -95,8 +95,9 @@ export interface BackgroundCallbackManager {
 
   /**
    * Reads and clears the progress and side updates reported since the last call, and returns
-   * the outcome once there is one. Never returns progress or side updates after a cancel, nor
-   * progress after the outcome. Unknown ids give `{}`.
+   * the outcome once there is one. What the job reported before it ended arrives at the latest
+   * with the outcome; nothing arrives after that, and nothing at all after a cancel. Unknown ids
+   * give `{}`.
    */
   take(jobId: string): Promise<JobUpdate>;
 

@@ -98,6 +98,7 @@ export async function startJob(
   if (update.outcome) {
     return respondOutcome(spec, payload, update.outcome, {
       sideUpdate: update.sideUpdates,
+      progress: finalProgress(spec, update),
       base,
       background: true,
       debug: deps.debug,
@@ -109,6 +110,10 @@ export async function startJob(
 function progressDefault(spec: CallbackSpec): { progressDefault?: Record<string, Json> } {
   const value = spec.options.progressDefault;
   return value === undefined ? {} : { progressDefault: progressOf(spec, value) };
+}
+
+function finalProgress(spec: CallbackSpec, update: JobUpdate): Record<string, Json> | undefined {
+  return update.progress !== undefined && spec.progress.length > 0 ? progressOf(spec, update.progress) : undefined;
 }
 
 function news(spec: CallbackSpec, update: JobUpdate): Record<string, Json> {
@@ -137,6 +142,7 @@ export async function pollJob(
   if (update.outcome) {
     return respondOutcome(spec, payload, update.outcome, {
       sideUpdate: update.sideUpdates,
+      progress: finalProgress(spec, update),
       background: true,
       debug: deps.debug,
     });

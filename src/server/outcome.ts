@@ -7,6 +7,8 @@ import { ReturnValueError, responseOf } from "./wire.js";
 /** What goes with an outcome in the same response. */
 export interface OutcomeExtras {
   readonly sideUpdate?: SideUpdates | undefined;
+  /** The last progress the job reported, for its progress outputs (`{"<id>.<prop>": value}`). */
+  readonly progress?: Record<string, Json> | undefined;
   /** Fields of a background first response (`cacheKey`, `job`, ...). */
   readonly base?: Record<string, Json>;
   readonly background: boolean;
@@ -24,12 +26,16 @@ export function respondOutcome(
   extras: OutcomeExtras,
 ): Response {
   const sideUpdate = extras.sideUpdate && Object.keys(extras.sideUpdate).length > 0 ? extras.sideUpdate : undefined;
+  // Progress and side updates made before the end are applied by the renderer before the outputs.
+  const { progress } = extras;
   const withSide = (response: Record<string, unknown>) => ({
     ...extras.base,
     multi: true,
     response,
     ...(sideUpdate ? { sideUpdate } : {}),
+    ...(progress ? { progress } : {}),
   });
+  const extra = sideUpdate !== undefined || progress !== undefined || extras.base !== undefined;
   switch (outcome.kind) {
     case "result": {
       let response: Record<string, Record<string, Json>>;
@@ -39,12 +45,12 @@ export function respondOutcome(
         if (error instanceof ReturnValueError) return errorText(500, `InvalidCallbackReturnValue: ${error.message}`);
         throw error;
       }
-      if (Object.keys(response).length === 0 && !sideUpdate && !extras.base) return noContent();
+      if (Object.keys(response).length === 0 && !extra) return noContent();
       return json(withSide(response));
     }
     case "noUpdate":
     case "cancelled":
-      return sideUpdate || extras.base ? json(withSide({})) : noContent();
+      return extra ? json(withSide({})) : noContent();
     case "error": {
       const prefix = extras.background
         ? "BackgroundCallbackError: An error occurred inside a background callback: "

@@ -134,10 +134,12 @@ export class MemoryManager extends BaseManager {
     record.state = "done";
     record.outcome = outcome;
     record.expiresAt = Date.now() + this.#options.ttlMs;
-    // The outcome supersedes progress; side updates made before the end still reach the poller,
-    // except after a cancel.
-    record.progress = undefined;
-    if (outcome.kind === "cancelled") record.sideUpdates = {};
+    // What the job reported before its end still reaches the poller, with the outcome; after a
+    // cancel nothing does.
+    if (outcome.kind === "cancelled") {
+      record.progress = undefined;
+      record.sideUpdates = {};
+    }
     if (outcome.kind === "result" && record.cacheKey) {
       const { key, ttlMs } = record.cacheKey;
       this.#cache.set(key, { value: outcome.value, expiresAt: Date.now() + ttlMs });

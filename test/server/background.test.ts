@@ -33,7 +33,7 @@ describe("background callbacks over HTTP", () => {
     const { polls } = await client.runJob(runBody);
     const last = polls.at(-1);
     expect(last?.status).toBe(200);
-    expect(last?.body).toEqual({ multi: true, response: { out: { children: "Clicked 1 times" } } });
+    expect(last?.body).toMatchObject({ multi: true, response: { out: { children: "Clicked 1 times" } } });
     const progress = polls.flatMap((poll) => {
       const value = (poll.body as { progress?: Record<string, string> }).progress;
       return value ? [value["status.children"]] : [];
