@@ -7,6 +7,34 @@
  *
  * @packageDocumentation
  */
+
+export type { CallbackFunction, CallbackOptions, RunningEntry } from "./app/callback-spec.js";
+export { ctx } from "./app/context.js";
+// The app layer: what Dash users write against.
+export { Dash, type DashOptions, type RunningApp } from "./app/dash.js";
+export {
+  ALL,
+  ALLSMALLER,
+  Dependency,
+  type DependencyId,
+  Input,
+  MATCH,
+  Output,
+  State,
+  stringifyId,
+  type Wildcard,
+} from "./app/dependencies.js";
+export { callback } from "./app/registry.js";
+export * from "./components/index.js";
+export {
+  BackgroundCallbackError,
+  describeValue,
+  type ErrorCode,
+  type InvalidArgumentError,
+  invalidArgument,
+  isErrorCode,
+} from "./errors.js";
+export { BaseManager } from "./manager/base.js";
 export type {
   BackgroundCallbackManager,
   JobContext,
@@ -20,39 +48,21 @@ export type {
   SideUpdates,
   TriggeredInput,
 } from "./manager/contract.js";
-export {
-  BackgroundCallbackError,
-  type ErrorCode,
-  type InvalidArgumentError,
-  invalidArgument,
-  isErrorCode,
-  describeValue,
-} from "./errors.js";
-export { BaseManager } from "./manager/base.js";
-export { cacheKey, type CacheKeyParts, componentKey, newJobId, stableStringify } from "./manager/keys.js";
+export { type CacheKeyParts, cacheKey, componentKey, newJobId, stableStringify } from "./manager/keys.js";
 export { assertOptions, type LocalWorkerOptions, resolveLocalWorkerOptions } from "./manager/options.js";
 export { jobUpdate, mergeSideUpdate, mergeSideUpdates } from "./manager/updates.js";
 export { assertId, assertInteger, assertJson, isJson, toJson, validateJobRequest } from "./manager/validate.js";
 export { isNoUpdate, noUpdate, PreventUpdate } from "./worker/outcome.js";
-export { type JobFunction, type JobTools, registerJob, registeredJobs } from "./worker/registry.js";
+export { WorkerPool, type WorkerPoolEvents, type WorkerPoolOptions } from "./worker/pool.js";
+export type { WorkerJob } from "./worker/protocol.js";
+export { type JobFunction, type JobTools, registeredJobs, registerJob } from "./worker/registry.js";
 export { currentRole, isWorkerProcess, ROLE_ENV } from "./worker/role.js";
 export { currentContext, currentJob, setProps } from "./worker/scope.js";
-export { WorkerPool, type WorkerPoolEvents, type WorkerPoolOptions } from "./worker/pool.js";
 export {
   type QueueWorkerOptions,
   type QueueWorkerSource,
   queueWorkerSources,
-  registerQueueWorkerSource,
   type RunningQueueWorker,
+  registerQueueWorkerSource,
   unregisterQueueWorkerSource,
 } from "./worker/sources.js";
-export type { WorkerJob } from "./worker/protocol.js";
-
-
-// The app layer: what Dash users write against.
-export { Dash, type DashOptions, type RunningApp } from "./app/dash.js";
-export { ALL, ALLSMALLER, Dependency, type DependencyId, Input, MATCH, Output, State, stringifyId, type Wildcard } from "./app/dependencies.js";
-export type { CallbackFunction, CallbackOptions, RunningEntry } from "./app/callback-spec.js";
-export { callback } from "./app/registry.js";
-export { ctx } from "./app/context.js";
-export * from "./components/index.js";

@@ -1,4 +1,4 @@
-import type { JobOutcome, Json } from "../manager/contract.js";
+import type { JobOutcome } from "../manager/contract.js";
 import { toJson } from "../manager/validate.js";
 
 /**
@@ -34,7 +34,8 @@ export function outcomeOfValue(value: unknown): JobOutcome {
   if (json === undefined) {
     return {
       kind: "error",
-      message: "The job returned a value that is not JSON (functions, undefined inside objects, NaN, class instances and cycles cannot be sent to the browser)",
+      message:
+        "The job returned a value that is not JSON (functions, undefined inside objects, NaN, class instances and cycles cannot be sent to the browser)",
     };
   }
   return { kind: "result", value: json };

@@ -79,6 +79,11 @@ export class WorkerPool {
     return { queued: this.#queue.length, running, workers: this.#slots.size };
   }
 
+  /** Starts worker processes up to `concurrency` ahead of the first jobs, so that those start at once. */
+  warm(): void {
+    while (!this.#closed && this.#slots.size < this.#concurrency) this.#spawn();
+  }
+
   /** Queues a job behind every job submitted before it. */
   submit(job: WorkerJob): void {
     if (this.#closed) {
@@ -210,7 +215,9 @@ export class WorkerPool {
       this.#startFailures++;
       if (slot.fatal !== undefined || this.#startFailures >= MAX_START_FAILURES) {
         this.#startFailures = 0;
-        this.#failQueued(slot.fatal ?? `the process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`);
+        this.#failQueued(
+          slot.fatal ?? `the process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`,
+        );
       }
     }
     this.#pump();

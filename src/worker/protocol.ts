@@ -1,4 +1,4 @@
-import type { Json, JobContext, JobOutcome } from "../manager/contract.js";
+import type { JobContext, JobOutcome, Json } from "../manager/contract.js";
 
 /** Environment variable naming the module a worker process loads. */
 export const MODULE_ENV = "BACKGROUND_CALLBACKS_MODULE";

@@ -1,5 +1,5 @@
 import { describeValue, invalidArgument } from "../errors.js";
-import type { Json, JobContext } from "../manager/contract.js";
+import type { JobContext, Json } from "../manager/contract.js";
 import { assertId } from "../manager/validate.js";
 
 /**
@@ -41,10 +41,7 @@ export function registerJob(id: string, fn: JobFunction): void {
   }
   const existing = registry.get(id);
   if (existing !== undefined && existing !== fn) {
-    throw invalidArgument(
-      "registry",
-      `A job function is already registered as "${id}"; give each callback its own id`,
-    );
+    throw invalidArgument("registry", `A job function is already registered as "${id}"; give each callback its own id`);
   }
   registry.set(id, fn);
 }

@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { BackgroundCallbackError } from "../errors.js";
-import type { Json, JobContext } from "../manager/contract.js";
+import type { JobContext, Json } from "../manager/contract.js";
 import type { JobTools } from "./registry.js";
 
 const scope = new AsyncLocalStorage<JobTools>();

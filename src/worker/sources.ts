@@ -16,13 +16,17 @@ export interface QueueWorkerSource {
 export interface QueueWorkerOptions {
   /** The app module worker processes load. */
   readonly module: string;
-  /** Jobs run at once by this worker. */
-  readonly concurrency: number;
+  /** Jobs run at once by this worker. @default the source's own setting (a QueueManager's `concurrency` option) */
+  readonly concurrency?: number;
   /** Structured log lines (job started / finished / failed / cancelled, with durations). */
   log(event: Record<string, unknown>): void;
 }
 
-const sources = new Set<QueueWorkerSource>();
+// Kept on globalThis: the CLI and the app may load two copies of this module (source and built).
+const REGISTRY = Symbol.for("background-callbacks.queueWorkerSources");
+const registry = globalThis as { [REGISTRY]?: Set<QueueWorkerSource> };
+registry[REGISTRY] ??= new Set();
+const sources: Set<QueueWorkerSource> = registry[REGISTRY];
 
 /** Called by managers that take jobs from a queue, when they are created. */
 export function registerQueueWorkerSource(source: QueueWorkerSource): void {

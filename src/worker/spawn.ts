@@ -28,7 +28,7 @@ export function childEntry(): string {
 }
 
 /** Resolves tsx's loader from the app's folder, the working directory, or this package. */
-function tsxLoader(module: string): string {
+export function tsxLoader(module: string): string {
   const bases = [module, join(process.cwd(), "package.json"), fileURLToPath(import.meta.url)];
   for (const base of bases) {
     try {
