@@ -1,0 +1,180 @@
+import type { JobContext, JobOutcome, Json } from "../../src/index.js";
+import type { JobStore } from "./store.js";
+
+/** The data of a BullMQ job: what a worker needs to run it. */
+export interface QueueJobData {
+  readonly callbackId: string;
+  readonly args: Json[];
+  readonly context?: JobContext;
+  readonly cache?: { readonly key: string; readonly ttlMs: number };
+}
+
+/** How a job left this worker: ended here, or handed back to the queue for another worker. */
+export type Departure = "done" | "handBack";
+
+interface LocalJob {
+  readonly jobId: string;
+  readonly data: QueueJobData;
+  /** When the job was submitted (BullMQ's timestamp). */
+  readonly queuedAt: number;
+  readonly claimedAt: number;
+  startedAt?: number;
+  ended: boolean;
+  /** The job's writes, in order: each waits for the one before, so Redis sees them in call order. */
+  writes: Promise<unknown>;
+  readonly depart: (how: Departure) => void;
+}
+
+/** What {@link LocalJobs} needs from its worker. */
+export interface LocalJobsSettings {
+  readonly store: JobStore;
+  readonly owner: string;
+  readonly retryLost: boolean;
+  log(event: Record<string, unknown>): void;
+  /** Stops a job that ended elsewhere (cancelled, lost, taken over). */
+  stop(jobId: string): void;
+}
+
+/**
+ * The jobs a queue worker holds: it took them from BullMQ and runs them on its `WorkerPool`. It
+ * writes what the pool reports to Redis (one ordered chain of writes per job), renews their leases,
+ * and logs each job's start and end.
+ */
+export class LocalJobs {
+  readonly #jobs = new Map<string, LocalJob>();
+  readonly #settings: LocalJobsSettings;
+  #idle: (() => void)[] = [];
+  /**
+   * Set when the worker shuts down. Jobs its pool then ends as `lost` are handed back to the queue
+   * when they never started (or with `retryLost`); the others end `lost`.
+   */
+  closing = false;
+
+  constructor(settings: LocalJobsSettings) {
+    this.#settings = settings;
+  }
+
+  get size(): number {
+    return this.#jobs.size;
+  }
+
+  has(jobId: string): boolean {
+    return this.#jobs.has(jobId);
+  }
+
+  add(jobId: string, data: QueueJobData, queuedAt: number, depart: (how: Departure) => void): void {
+    this.#jobs.set(jobId, {
+      jobId,
+      data,
+      queuedAt,
+      claimedAt: Date.now(),
+      ended: false,
+      writes: Promise.resolve(),
+      depart,
+    });
+  }
+
+  /** Resolves when no job is held. */
+  idle(): Promise<void> {
+    return this.#jobs.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
+  }
+
+  started(jobId: string, pid: number): void {
+    const job = this.#jobs.get(jobId);
+    if (job === undefined || job.ended) return;
+    job.startedAt = Date.now();
+    const { store, owner } = this.#settings;
+    this.#write(job, async () => {
+      // A cancel that came before the start (or while the job waited in the pool) stops it here.
+      if (!(await store.started(jobId, owner))) this.#settings.stop(jobId);
+    });
+    this.#log("info", "job.started", job, { jobPid: pid, waitMs: (job.startedAt ?? 0) - job.queuedAt });
+  }
+
+  progress(jobId: string, value: Json): void {
+    const job = this.#jobs.get(jobId);
+    if (job && !job.ended) this.#write(job, () => this.#settings.store.progress(jobId, this.#settings.owner, value));
+  }
+
+  props(jobId: string, id: string, props: Record<string, Json>): void {
+    const job = this.#jobs.get(jobId);
+    if (job && !job.ended) this.#write(job, () => this.#settings.store.props(jobId, this.#settings.owner, id, props));
+  }
+
+  /** The pool ended the job: store its outcome (or hand it back), log it, and let BullMQ move on. */
+  end(jobId: string, outcome: JobOutcome): void {
+    const job = this.#jobs.get(jobId);
+    if (job === undefined || job.ended) return;
+    job.ended = true;
+    const { store, owner } = this.#settings;
+    if (this.closing && outcome.kind === "lost" && (job.startedAt === undefined || this.#settings.retryLost)) {
+      let handedBack = false;
+      this.#write(job, async () => {
+        handedBack = await store.handBack(jobId, owner);
+      }).finally(() => {
+        this.#log("info", "job.handedBack", job, { handedBack });
+        this.#depart(job, handedBack ? "handBack" : "done");
+      });
+      return;
+    }
+    const final: JobOutcome =
+      this.closing && outcome.kind === "lost"
+        ? { kind: "lost", reason: "The worker shut down before the job ended (its shutdown grace period passed)" }
+        : outcome;
+    this.#write(job, () => store.finish(jobId, owner, final, job.data.cache)).finally(() => {
+      this.#logEnd(job, final);
+      this.#depart(job, "done");
+    });
+  }
+
+  /** Renews the lease of every job held; stops those that ended elsewhere. */
+  async heartbeat(): Promise<void> {
+    const { store, owner } = this.#settings;
+    const beats = [...this.#jobs.values()]
+      .filter((job) => !job.ended)
+      .map(async (job) => {
+        const state = job.startedAt === undefined ? "queued" : "running";
+        if (!(await store.heartbeat(job.jobId, owner, state)) && !job.ended) this.#settings.stop(job.jobId);
+      });
+    await Promise.all(beats);
+  }
+
+  #write(job: LocalJob, write: () => Promise<unknown>): Promise<void> {
+    const next = job.writes.then(write).then(
+      () => undefined,
+      (error: unknown) => {
+        this.#log("warn", "job.writeFailed", job, { message: error instanceof Error ? error.message : String(error) });
+      },
+    );
+    job.writes = next;
+    return next;
+  }
+
+  #depart(job: LocalJob, how: Departure): void {
+    this.#jobs.delete(job.jobId);
+    job.depart(how);
+    if (this.#jobs.size === 0) for (const resolve of this.#idle.splice(0)) resolve();
+  }
+
+  #logEnd(job: LocalJob, outcome: JobOutcome): void {
+    const durationMs = Date.now() - (job.startedAt ?? job.claimedAt);
+    switch (outcome.kind) {
+      case "result":
+      case "noUpdate":
+        this.#log("info", "job.finished", job, { durationMs, outcome: outcome.kind });
+        break;
+      case "error":
+        this.#log("warn", "job.failed", job, { durationMs, message: outcome.message });
+        break;
+      case "cancelled":
+        this.#log("info", "job.cancelled", job, { durationMs });
+        break;
+      case "lost":
+        this.#log("warn", "job.lost", job, { durationMs, reason: outcome.reason });
+    }
+  }
+
+  #log(level: "info" | "warn", event: string, job: LocalJob, extra: Record<string, unknown>): void {
+    this.#settings.log({ level, event, jobId: job.jobId, callbackId: job.data.callbackId, ...extra });
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * The Redis hash tag of a key, as Redis Cluster reads it: the text between the first `{` and the
+ * first `}` after it, when that text is not empty. Keys with the same tag share a hash slot.
+ */
+export function hashTag(key: string): string | undefined {
+  const open = key.indexOf("{");
+  if (open < 0) return undefined;
+  const close = key.indexOf("}", open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : undefined;
+}
+
+/**
+ * The keys of one queue. BullMQ's keys are `<prefix>:<queue>:<type>` (and `<prefix>:<queue>:<job id>`);
+ * this manager's are `<prefix>:<queue>:cb:<type>:<id>`, so a `{hash tag}` in the prefix puts every
+ * key of the queue, BullMQ's and ours, in one Redis Cluster slot.
+ */
+export class QueueKeys {
+  readonly #base: string;
+
+  constructor(prefix: string, queueName: string) {
+    this.#base = `${prefix}:${queueName}:cb:`;
+  }
+
+  /** Hash: state, owner, outcome, endedAt, progress, seq, runs, retry. */
+  job(jobId: string): string {
+    return `${this.#base}job:${jobId}`;
+  }
+
+  /** List of side updates not yet taken, as JSON `[componentKey, props]`, in call order. */
+  props(jobId: string): string {
+    return `${this.#base}props:${jobId}`;
+  }
+
+  /** The owning worker's lease on a job (PX TTL, renewed by heartbeats). */
+  lease(jobId: string): string {
+    return `${this.#base}lease:${jobId}`;
+  }
+
+  /** "Cancel requested": short-lived; a worker checks it when it takes the job. */
+  cancel(jobId: string): string {
+    return `${this.#base}cancel:${jobId}`;
+  }
+
+  /** A memoised result (JSON), with the request's TTL. */
+  cache(key: string): string {
+    return `${this.#base}cache:${key}`;
+  }
+
+  /** The secret shared by every process using the queue. */
+  get secret(): string {
+    return `${this.#base}secret`;
+  }
+
+  /** Pub/sub channel of cancel requests; messages are job ids. */
+  get cancelChannel(): string {
+    return `${this.#base}cancel`;
+  }
+}

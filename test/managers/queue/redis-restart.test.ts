@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { QueueManager } from "../../../managers/queue/index.js";
+import type { JobOutcome } from "../../../src/index.js";
+import { queueApp, sleep, startWorker, waitFor, workerStarted } from "./processes.js";
+import { freePort, startRedisServer, uniqueName } from "./redis.js";
+
+/** Settles with what `promise` did, or "pending" when it has not settled within `ms`. */
+async function settledWithin(promise: Promise<unknown>, ms: number): Promise<"resolved" | "rejected" | "pending"> {
+  let timer: NodeJS.Timeout | undefined;
+  const pending = new Promise<"pending">((resolve) => {
+    timer = setTimeout(() => resolve("pending"), ms);
+  });
+  const settled = promise.then(
+    () => "resolved" as const,
+    () => "rejected" as const,
+  );
+  try {
+    return await Promise.race([settled, pending]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Takes until the outcome arrives; BACKEND failures while Redis comes back count as "no news". */
+function outcomeOf(manager: QueueManager, jobId: string, timeoutMs: number): Promise<JobOutcome> {
+  return waitFor(
+    `the outcome of ${jobId}`,
+    async () => {
+      try {
+        return (await manager.take(jobId)).outcome;
+      } catch (error) {
+        expect(error).toMatchObject({ code: "BACKEND" });
+        return undefined;
+      }
+    },
+    timeoutMs,
+    50,
+  );
+}
+
+// A private redis-server (no persistence): killing it loses every key, the worst case of a restart.
+describe("QueueManager when Redis restarts", () => {
+  it("web and worker reconnect after a restart mid-job: the job ends, and polls never hang", async () => {
+    const redis = await startRedisServer();
+    const prefix = uniqueName("restart");
+    const env = {
+      REDIS_URL: redis.url,
+      QUEUE_PREFIX: prefix,
+      QUEUE_NAME: "main",
+      LEASE_MS: "3000",
+      HEARTBEAT_MS: "300",
+    };
+    const worker = startWorker(env);
+    const web = new QueueManager({
+      connection: redis.url,
+      prefix,
+      queueName: "main",
+      leaseMs: 3000,
+      heartbeatMs: 300,
+      workerModule: queueApp,
+    });
+    try {
+      await workerStarted(worker, "main");
+      const { jobId } = await web.submit({ callbackId: "q.sleep", args: [1_500] });
+      await waitFor("the job to run", async () => (await web.status(jobId)) === "running", 15_000);
+      // Killed: it keeps nothing, so the queue and every record are gone when it comes back.
+      await redis.stop();
+      // While Redis is down a poll fails fast with BACKEND; it never hangs.
+      const poll = web.take(jobId);
+      expect(await settledWithin(poll, 3_000)).toBe("rejected");
+      await expect(poll).rejects.toMatchObject({ code: "BACKEND", message: expect.stringContaining(redis.url) });
+      await sleep(300);
+      await redis.start();
+      const outcome = await outcomeOf(web, jobId, 20_000);
+      expect(["result", "lost"]).toContain(outcome.kind);
+      expect(await web.status(jobId)).toBe("done");
+      await worker.waitForLine("the reconnection", (line) => line.event === "redis.reconnected");
+      // Both sides work again.
+      const next = await web.submit({ callbackId: "q.echo", args: ["after the restart"] });
+      expect(await outcomeOf(web, next.jobId, 15_000)).toEqual({ kind: "result", value: "after the restart" });
+    } finally {
+      await web.close();
+      await worker.stop("SIGKILL");
+      await redis.stop();
+    }
+  });
+
+  it("a worker started while Redis is down says why, retries with backoff, and starts once Redis is up", async () => {
+    const port = await freePort();
+    const url = `redis://127.0.0.1:${port}`;
+    const prefix = uniqueName("down");
+    const worker = startWorker({ REDIS_URL: url, QUEUE_PREFIX: prefix, QUEUE_NAME: "main" });
+    try {
+      const first = await worker.waitForLine("redis.unreachable", (line) => line.event === "redis.unreachable");
+      expect(first).toMatchObject({
+        level: "error",
+        retryInMs: 1_000,
+        message: expect.stringContaining(`Cannot reach Redis at ${url}`),
+      });
+      expect(first.message).toMatch(/ECONNREFUSED/);
+      await worker.waitForLine(
+        "a second try",
+        (line) => line.event === "redis.unreachable" && line.retryInMs === 2_000,
+      );
+      expect(worker.child.exitCode).toBe(null);
+      const redis = await startRedisServer(port);
+      try {
+        await workerStarted(worker, "main", 20_000);
+        const web = new QueueManager({ connection: url, prefix, queueName: "main", workerModule: queueApp });
+        const { jobId } = await web.submit({ callbackId: "q.echo", args: ["up"] });
+        expect(await outcomeOf(web, jobId, 15_000)).toEqual({ kind: "result", value: "up" });
+        await web.close();
+      } finally {
+        await worker.stop("SIGKILL");
+        await redis.stop();
+      }
+    } finally {
+      await worker.stop("SIGKILL");
+    }
+  });
+});
