@@ -21,6 +21,14 @@ export interface DashOptions {
   readonly title?: string;
   /** The path the app is served under, with a trailing slash. @default the `DASH_URL_BASE_PATHNAME` environment variable, else "/" */
   readonly urlBasePathname?: string;
+  /**
+   * The prefix the server's routes sit under, when a framework strips the mount path before the
+   * app sees the request (Express's `app.use("/dash", dashApp.listener)`: routes `"/"`, requests `"/dash/"`).
+   * @default `urlBasePathname`
+   */
+  readonly routesPathnamePrefix?: string;
+  /** The prefix the browser puts before every URL (behind a proxy that rewrites paths). @default `urlBasePathname` */
+  readonly requestsPathnamePrefix?: string;
   /** Don't report callbacks whose components are missing from the layout (for dynamic layouts). @default false */
   readonly suppressCallbackExceptions?: boolean;
   /** Show the dev-tools UI in the browser and error details in responses. @default false */
@@ -115,7 +123,7 @@ export class Dash {
     });
     const address = server.address();
     const actual = typeof address === "object" && address ? address.port : port;
-    const url = `http://${host}:${actual}${this.options.urlBasePathname}`;
+    const url = `http://${host}:${actual}${this.options.routesPathnamePrefix}`;
     console.log(`Dash is running on ${url}`);
     const close = () => this.#close(server);
     stopOnSignals(close);
@@ -137,9 +145,9 @@ export class Dash {
   }
 
   #createHandler(): (request: Request) => Promise<Response> {
-    const { urlBasePathname: prefix, debug } = this.options;
+    const { requestsPathnamePrefix: prefix, routesPathnamePrefix, debug } = this.options;
     return createHandler({
-      routesPrefix: prefix,
+      routesPrefix: routesPathnamePrefix,
       debug,
       maxBodyBytes: this.options.maxBodyBytes,
       firstResponseWaitMs: this.options.firstResponseWaitMs,
@@ -160,10 +168,10 @@ export class Dash {
   }
 
   #config(endId: string): Record<string, unknown> {
-    const { urlBasePathname: prefix, debug } = this.options;
+    const { urlBasePathname, requestsPathnamePrefix, debug } = this.options;
     return {
-      url_base_pathname: prefix,
-      requests_pathname_prefix: prefix,
+      url_base_pathname: urlBasePathname,
+      requests_pathname_prefix: requestsPathnamePrefix,
       ui: debug,
       props_check: false,
       disable_version_check: true,
@@ -202,21 +210,31 @@ function stopOnSignals(close: () => Promise<void>): void {
   process.once("SIGTERM", stop);
 }
 
+function pathPrefix(name: string, value: unknown): string {
+  if (typeof value !== "string" || !value.startsWith("/") || !value.endsWith("/")) {
+    throw invalidArgument("app", `Expected \`${name}\` to start and end with "/", got ${describeValue(value)}`);
+  }
+  return value;
+}
+
 function resolveOptions(options: DashOptions): Dash["options"] {
   if (options === null || typeof options !== "object") {
     throw invalidArgument("app", `Expected \`options\` to be an object, got ${describeValue(options)}`);
   }
-  const prefix = options.urlBasePathname ?? process.env.DASH_URL_BASE_PATHNAME ?? "/";
-  if (typeof prefix !== "string" || !prefix.startsWith("/") || !prefix.endsWith("/")) {
-    throw invalidArgument(
-      "app",
-      `Expected \`urlBasePathname\` to start and end with "/", got ${describeValue(prefix)}`,
-    );
-  }
+  const env = process.env;
+  const prefix = pathPrefix("urlBasePathname", options.urlBasePathname ?? env.DASH_URL_BASE_PATHNAME ?? "/");
   const resolved = {
     ...options,
     title: options.title ?? "Dash",
     urlBasePathname: prefix,
+    routesPathnamePrefix: pathPrefix(
+      "routesPathnamePrefix",
+      options.routesPathnamePrefix ?? env.DASH_ROUTES_PATHNAME_PREFIX ?? prefix,
+    ),
+    requestsPathnamePrefix: pathPrefix(
+      "requestsPathnamePrefix",
+      options.requestsPathnamePrefix ?? env.DASH_REQUESTS_PATHNAME_PREFIX ?? prefix,
+    ),
     suppressCallbackExceptions: options.suppressCallbackExceptions ?? false,
     debug: options.debug ?? false,
     firstResponseWaitMs: options.firstResponseWaitMs ?? 50,
