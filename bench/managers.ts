@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { BackgroundCallbackManager, JobOutcome } from "background-callbacks";
 import { DiskManager } from "background-callbacks/managers/disk";
+import { QueueManager } from "background-callbacks/managers/queue";
 import { MemoryManager } from "background-callbacks/testing";
 
 const workerModule = fileURLToPath(new URL("./jobs.ts", import.meta.url));
@@ -17,18 +18,46 @@ const JOBS = Number(process.env.JOBS ?? 200);
 const ROUNDS = Number(process.env.ROUNDS ?? 20);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-type Factory = (concurrency: number) => BackgroundCallbackManager;
+/** A manager under test, and how to stop it (with its worker, for the QueueManager). */
+interface Subject {
+  readonly manager: BackgroundCallbackManager;
+  close(): Promise<void>;
+}
+type Factory = (concurrency: number) => Subject | Promise<Subject>;
+const plain = (manager: BackgroundCallbackManager): Subject => ({ manager, close: () => manager.close() });
+const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+let queues = 0;
+
+/** A QueueManager with its own queue and one worker in this process (jobs on its worker processes). */
+async function queueManager(concurrency: number): Promise<Subject> {
+  const manager = new QueueManager({
+    connection: REDIS_URL,
+    queueName: `bench-${process.pid}-${queues++}`,
+    concurrency,
+  });
+  const worker = await manager.startWorker({ module: workerModule, concurrency, log: () => undefined });
+  return {
+    manager,
+    close: async () => {
+      await worker.close(1_000);
+      await manager.close();
+    },
+  };
+}
 const managers: [string, Factory][] = [
-  ["MemoryManager (reference)", (concurrency) => new MemoryManager({ workerModule, concurrency })],
+  ["MemoryManager (reference)", (concurrency) => plain(new MemoryManager({ workerModule, concurrency }))],
   [
     "DiskManager",
     (concurrency) =>
-      new DiskManager({
-        path: join(mkdtempSync(join(tmpdir(), "bgcb-bench-")), "b.sqlite"),
-        workerModule,
-        concurrency,
-      }),
+      plain(
+        new DiskManager({
+          path: join(mkdtempSync(join(tmpdir(), "bgcb-bench-")), "b.sqlite"),
+          workerModule,
+          concurrency,
+        }),
+      ),
   ],
+  [`QueueManager (Redis ${REDIS_URL.replace(/^redis:\/\//, "")})`, queueManager],
 ];
 
 async function outcome(manager: BackgroundCallbackManager, jobId: string): Promise<JobOutcome> {
@@ -79,13 +108,14 @@ async function cancelLatency(manager: BackgroundCallbackManager, callbackId: str
 }
 
 async function using<T>(
-  manager: BackgroundCallbackManager,
+  created: Subject | Promise<Subject>,
   run: (m: BackgroundCallbackManager) => Promise<T>,
 ): Promise<T> {
+  const subject = await created;
   try {
-    return await run(manager);
+    return await run(subject.manager);
   } finally {
-    await manager.close();
+    await subject.close();
   }
 }
 
@@ -108,7 +138,8 @@ for (const [name, factory] of managers) {
     `| ${name} | ${values[0]?.toFixed(1)} | ${values[1]?.toFixed(0)} | ${values[2]?.toFixed(1)} | ${values[3]?.toFixed(0)} |`,
   );
 }
-const [memory, disk] = results as [number[], number[]];
+const [memory, disk, queue] = results as [number[], number[], number[]];
+const ratio = (a: number[], b: number[], i: number) => ((a[i] as number) / (b[i] as number)).toFixed(2);
 const table = [
   `Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores (${cpus()[0]?.model.trim()}), Node ${process.version}; ${ROUNDS} rounds, ${JOBS} jobs on 2 worker processes for throughput, 1 otherwise.`,
   "",
@@ -116,7 +147,8 @@ const table = [
   "| --- | --- | --- | --- | --- |",
   ...rows,
   "",
-  `DiskManager / MemoryManager: round trip ×${((disk[0] as number) / (memory[0] as number)).toFixed(2)}, throughput ×${((disk[1] as number) / (memory[1] as number)).toFixed(2)}, cooperative cancel ×${((disk[2] as number) / (memory[2] as number)).toFixed(2)}.`,
+  `DiskManager / MemoryManager: round trip ×${ratio(disk, memory, 0)}, throughput ×${ratio(disk, memory, 1)}, cooperative cancel ×${ratio(disk, memory, 2)}.`,
+  `QueueManager / MemoryManager: round trip ×${ratio(queue, memory, 0)}, throughput ×${ratio(queue, memory, 1)}, cooperative cancel ×${ratio(queue, memory, 2)}.`,
 ].join("\n");
 console.log(table);
 
