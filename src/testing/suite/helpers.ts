@@ -34,6 +34,7 @@ export async function withManagers<T>(
           workerModule: suite.jobsModule,
           concurrency: each.concurrency ?? 1,
           cancelGraceMs: each.cancelGraceMs ?? 1000,
+          ttlMs: each.ttlMs ?? 86_400_000,
         }),
       );
     }

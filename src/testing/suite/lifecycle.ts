@@ -1,6 +1,15 @@
 import assert from "node:assert/strict";
 import type { BackgroundCallbackManager, JobRequest } from "../../manager/contract.js";
-import { isAlive, rejectsInvalid, rejectsWithCode, reportedPid, resultOf, submit, withManager } from "./helpers.js";
+import {
+  isAlive,
+  rejectsInvalid,
+  rejectsWithCode,
+  reportedPid,
+  resultOf,
+  sleep,
+  submit,
+  withManager,
+} from "./helpers.js";
 import { JOB } from "./job-ids.js";
 import type { Suite } from "./options.js";
 
@@ -31,6 +40,21 @@ async function stillWorks(suite: Suite, manager: BackgroundCallbackManager): Pro
     await resultOf(manager, await submit(manager, JOB.echo, ["still works"]), suite.scale(10_000)),
     "still works",
   );
+}
+
+function expiry(suite: Suite): void {
+  suite.test("an ended job's record expires after ttlMs: unknown, take gives {}", 30_000, async () => {
+    const ttlMs = suite.scale(1_000);
+    await withManager(suite, { ttlMs }, async (manager) => {
+      const jobId = await submit(manager, JOB.echo, ["kept for a while"]);
+      assert.equal(await resultOf(manager, jobId, suite.scale(10_000)), "kept for a while");
+      assert.equal(await manager.status(jobId), "done", "the record is there right after the end");
+      const deadline = Date.now() + ttlMs + suite.scale(5_000);
+      while ((await manager.status(jobId)) !== "unknown" && Date.now() < deadline) await sleep(suite.scale(100));
+      assert.equal(await manager.status(jobId), "unknown", `the record outlived ttlMs (${ttlMs} ms) by 5 s`);
+      assert.deepEqual(await manager.take(jobId), {}, "an expired job's take is empty");
+    });
+  });
 }
 
 function closing(suite: Suite): void {
@@ -113,6 +137,7 @@ function inputs(suite: Suite): void {
 export function lifecycleGroup(suite: Suite): void {
   suite.describe("lifecycle", () => {
     closing(suite);
+    expiry(suite);
     closingBusy(suite);
     inputs(suite);
   });

@@ -10,6 +10,8 @@ export interface ConformanceManagerOptions {
   readonly concurrency: number;
   /** Milliseconds a cancelled job may run on before its process is killed. */
   readonly cancelGraceMs: number;
+  /** Milliseconds an ended job's record is kept (short in the expiry test, a day otherwise). */
+  readonly ttlMs: number;
 }
 
 /** Options of `runConformanceSuite` and of each group in `conformanceGroups`. */
