@@ -37,6 +37,12 @@ export interface CallbackOptions {
   readonly cacheArgsToIgnore?: number | readonly number[];
   /** How long memoised results are kept, in milliseconds. @default 86_400_000 */
   readonly cacheTtlMs?: number;
+  /**
+   * Turns an error of the callback (or of its background job) into outputs: it receives the error,
+   * its return value becomes the outputs (`undefined`/`null` leave them), `setProps` works inside.
+   * @default the app's `onError`; without one the browser shows the error
+   */
+  readonly onError?: (error: Error) => unknown;
 }
 
 /** A callback function: inputs then states (after `setProgress` when `progress` is set). */
@@ -93,6 +99,9 @@ export function buildCallbackSpec(options: CallbackOptions, fn: CallbackFunction
       throw invalidArgument("callback", `\`progress\` and \`cancel\` cannot use wildcard ids, got ${dep}`);
   }
   checkRunning(options.running);
+  if (options.onError !== undefined && typeof options.onError !== "function") {
+    throw invalidArgument("callback", `Expected \`onError\` to be a function, got ${describeValue(options.onError)}`);
+  }
   checkProgressDefault(options.progressDefault, progress.length);
   const ignoreArgs = checkCaching(options, inputs.length + state.length);
   if (options.interval !== undefined) assertInteger("callback", "interval", options.interval, 0);

@@ -43,6 +43,11 @@ export interface DashOptions {
   readonly longPollMs?: number;
   /** Largest request body accepted. @default 1_048_576 */
   readonly maxBodyBytes?: number;
+  /**
+   * Turns the error of any callback without its own `onError` into outputs (see the callback option).
+   * @default none: the browser shows the error
+   */
+  readonly onError?: (error: Error) => unknown;
 }
 
 /** A running HTTP server of an app. */
@@ -64,7 +69,9 @@ export interface RunningApp {
  * ```
  */
 export class Dash {
-  readonly options: Readonly<Required<Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle">>> &
+  readonly options: Readonly<
+    Required<Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle" | "onError">>
+  > &
     DashOptions;
   readonly #callbacks: CallbackSpec[] = [];
   #layout: LayoutValue | undefined;
@@ -152,6 +159,7 @@ export class Dash {
       maxBodyBytes: this.options.maxBodyBytes,
       firstResponseWaitMs: this.options.firstResponseWaitMs,
       longPollMs: this.options.longPollMs,
+      onError: this.options.onError,
       layout: () => layoutJson(this.#layout),
       served: () => this.#setUp(),
       indexPage: async () => {
@@ -250,6 +258,9 @@ function resolveOptions(options: DashOptions): Dash["options"] {
       "app",
       `Expected \`backgroundCallbackManager\` to be a manager (DiskManager, QueueManager, ...), got ${describeValue(manager)}`,
     );
+  }
+  if (options.onError !== undefined && typeof options.onError !== "function") {
+    throw invalidArgument("app", `Expected \`onError\` to be a function, got ${describeValue(options.onError)}`);
   }
   if (options.secret !== undefined && (typeof options.secret !== "string" || options.secret.length < 16)) {
     throw invalidArgument("app", "Expected `secret` to be a string of at least 16 characters");

@@ -3,6 +3,7 @@ import type { BackgroundCallbackManager, JobUpdate, Json, SideUpdates } from "..
 import { cacheKey } from "../manager/keys.js";
 import { mergeSideUpdates } from "../manager/updates.js";
 import type { HandleSigner } from "./handles.js";
+import { type ErrorHandler, handleErrorOutcome } from "./on-error.js";
 import { respondOutcome } from "./outcome.js";
 import { RequestError, type UpdatePayload } from "./payload.js";
 import { errorText, json } from "./respond.js";
@@ -15,6 +16,7 @@ export interface BackgroundDeps {
   readonly firstResponseWaitMs: number;
   readonly longPollMs: number;
   readonly debug: boolean;
+  readonly onError?: ErrorHandler | undefined;
 }
 
 /** Waits `ms`, or less when the client goes away. Leaves no listener behind either way. */
@@ -80,12 +82,8 @@ export async function startJob(
         ttlMs: cacheTtlMs ?? 86_400_000,
       }
     : undefined;
-  const { jobId } = await deps.manager.submit({
-    callbackId: spec.id,
-    args,
-    context: contextOf(payload, request, path),
-    ...(cache ? { cache } : {}),
-  });
+  const context = contextOf(payload, request, path);
+  const { jobId } = await deps.manager.submit({ callbackId: spec.id, args, context, ...(cache ? { cache } : {}) });
   const base: Record<string, Json> = {
     cacheKey: deps.signer.sign("cacheKey", endId, jobId),
     job: deps.signer.sign("job", endId, jobId),
@@ -96,8 +94,9 @@ export async function startJob(
   };
   const update = await gather(deps.manager, jobId, deps.firstResponseWaitMs, request.signal, true);
   if (update.outcome) {
-    return respondOutcome(spec, payload, update.outcome, {
-      sideUpdate: update.sideUpdates,
+    const handled = await handleErrorOutcome(spec, update.outcome, context, update.sideUpdates, deps.onError);
+    return respondOutcome(spec, payload, handled.outcome, {
+      sideUpdate: handled.sideUpdate,
       progress: finalProgress(spec, update),
       base,
       background: true,
@@ -140,8 +139,11 @@ export async function pollJob(
   }
   const update = await gather(deps.manager, jobId, deps.longPollMs, request.signal, false);
   if (update.outcome) {
-    return respondOutcome(spec, payload, update.outcome, {
-      sideUpdate: update.sideUpdates,
+    // The handler runs in this poll's request, as in Dash: its ctx has the poll's (nulled) values.
+    const context = contextOf(payload, request, new URL(request.url).pathname);
+    const handled = await handleErrorOutcome(spec, update.outcome, context, update.sideUpdates, deps.onError);
+    return respondOutcome(spec, payload, handled.outcome, {
+      sideUpdate: handled.sideUpdate,
       progress: finalProgress(spec, update),
       background: true,
       debug: deps.debug,

@@ -4,6 +4,7 @@ import { serveAsset } from "./assets.js";
 import { type BackgroundDeps, pollJob, startJob } from "./background.js";
 import type { HandleSigner } from "./handles.js";
 import { runNormalCallback } from "./normal.js";
+import { type ErrorHandler, handleErrorOutcome } from "./on-error.js";
 import { respondOutcome } from "./outcome.js";
 import { parsePayload, RequestError, readBody, type UpdatePayload } from "./payload.js";
 import { errorText, json, noContent } from "./respond.js";
@@ -27,6 +28,8 @@ export interface HandlerOptions {
   readonly maxBodyBytes: number;
   readonly firstResponseWaitMs: number;
   readonly longPollMs: number;
+  /** The app-wide error handler of callbacks without their own `onError`. */
+  readonly onError?: ErrorHandler | undefined;
   indexPage(): Promise<string>;
   layout(): unknown;
   served(): Promise<ServedApp>;
@@ -106,11 +109,9 @@ async function runNormal(
   url: URL,
   options: HandlerOptions,
 ): Promise<Response> {
-  const { outcome, sideUpdate } = await runNormalCallback(
-    spec,
-    argsOf(spec, payload),
-    contextOf(payload, request, url.pathname),
-  );
-  if (outcome.kind === "error") options.log(`Callback "${spec.id}" failed: ${outcome.message}`);
+  const context = contextOf(payload, request, url.pathname);
+  const ran = await runNormalCallback(spec, argsOf(spec, payload), context);
+  if (ran.outcome.kind === "error") options.log(`Callback "${spec.id}" failed: ${ran.outcome.message}`);
+  const { outcome, sideUpdate } = await handleErrorOutcome(spec, ran.outcome, context, ran.sideUpdate, options.onError);
   return respondOutcome(spec, payload, outcome, { sideUpdate, background: false, debug: options.debug });
 }
