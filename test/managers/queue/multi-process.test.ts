@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Json } from "../../../src/index.js";
+import { maxOverlap } from "../../../src/testing/suite/ordering.js";
 import { isAlive, type Proc, startWorker, Web, waitFor, workerStarted } from "./processes.js";
 import { deleteKeys, redisUrl, uniqueName } from "./redis.js";
 
@@ -14,22 +15,6 @@ interface Stamp {
 interface Where {
   pid: number;
   ppid: number;
-}
-
-/** The most jobs running at one moment; `tolerance` ms are cut from each start (clock skew). */
-function maxOverlap(stamps: readonly Stamp[], tolerance: number): number {
-  const events = stamps.flatMap((s) => [
-    { at: s.start + tolerance, delta: 1 },
-    { at: s.end, delta: -1 },
-  ]);
-  events.sort((a, b) => a.at - b.at || a.delta - b.delta);
-  let running = 0;
-  let most = 0;
-  for (const event of events) {
-    running += event.delta;
-    most = Math.max(most, running);
-  }
-  return most;
 }
 
 // Two web processes and two worker processes started with the CLI, all on one queue in Redis.

@@ -32,15 +32,8 @@ export async function waitFor<T>(
   }
 }
 
-/** Whether a process with this pid exists. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== "ESRCH";
-  }
-}
+// One check for every test: whether a process with this pid exists.
+export { isAlive } from "../../../src/testing/suite/helpers.js";
 
 /** A process whose stdout is read line by line. */
 export class Proc {
