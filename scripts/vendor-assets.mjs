@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * Vendors the Dash front end into `vendor/`: the exact npm tarballs pinned below, checked against
- * their sha512 integrity, reduced to the files the server sends to browsers.
+ * their sha512 integrity, reduced to the files the server sends to browsers. The data sets the
+ * examples read go to `vendor/data/` the same way (they are not part of the published package).
  *
  * Installing `dash-renderer` and friends would pull ~230 MB of build tools for a few MB of
  * browser bundles, so they are not dependencies; this script runs as `prepare` (after
@@ -26,7 +27,13 @@ const DCC_CHUNKS = ["datepicker", "dropdown", "graph", "highlight", "markdown", 
 // dash-core-components 4.5.0 publishes no source map for the mathjax chunk.
 const DCC_MAPLESS = new Set(["mathjax"]);
 
-/** The pinned packages: integrity from `npm view <name>@<version> dist.integrity`. */
+const TABLE_CHUNKS = ["export", "highlight", "table"];
+
+/**
+ * The pinned packages: integrity from `npm view <name>@<version> dist.integrity`. `data: true`
+ * marks a package that only the examples read: it goes to `vendor/data/<name>/` and the manifest's
+ * `data` section, and `licence` names the terms its files come under.
+ */
 const PACKAGES = [
   {
     name: "@babel/polyfill",
@@ -87,7 +94,32 @@ const PACKAGES = [
     integrity: "sha512-IRWNnBJZmKss3URDnicBK2nvt/VTSi/MD1GnUscAYFjwSuN6g/CTde5R1UC0RYtblehj8rkT4BL8r05e/c8j5Q==",
     files: ["plotly.min.js"],
   },
+  {
+    // dash-table 7.x is the DataTable of Dash 4, whose front end is dash-renderer 3.4 and dcc 4.5.
+    name: "dash-table",
+    version: "7.4.1",
+    integrity: "sha512-A5nCbUDSBUp84pzsrGiEuuKWebbmyMQS+EZR+nOsAq9VDrNM3kVxmmAI8qXhrlRyWd9QLEvPZo+cKp5Pwg8Hmw==",
+    files: [
+      "dash_table/bundle.js",
+      "dash_table/bundle.js.map",
+      ...TABLE_CHUNKS.flatMap((chunk) => [`dash_table/async-${chunk}.js`, `dash_table/async-${chunk}.js.map`]),
+    ],
+  },
+  {
+    name: "vega-datasets",
+    version: "3.2.1",
+    integrity: "sha512-lTSwZA6yq6qSU2YZm+6bqILiIvTPPxn4itir7jPGFmHIdPvUfQ9pCzzcrklYywMJgLUbaIeSkZQdiJd6wBxPug==",
+    files: ["data/gapminder.json"],
+    data: true,
+    licence:
+      "data/gapminder.json: Gapminder Foundation (gapminder.org), CC BY 4.0, as listed in the package's datapackage.json; the vega-datasets package: BSD-3-Clause",
+  },
 ];
+
+/** Where a package's files live, and the manifest section that lists them. */
+const sectionOf = (pkg) => (pkg.data ? "data" : "packages");
+const folderOf = (pkg) => (pkg.data ? join(VENDOR, "data", pkg.name) : join(VENDOR, pkg.name));
+const previousEntry = (previous, pkg) => previous?.[sectionOf(pkg)]?.[pkg.name];
 
 class VendorError extends Error {}
 
@@ -108,7 +140,7 @@ function isCurrent(pkg, entry) {
   const listed = Object.keys(entry.files ?? {});
   if (listed.length !== pkg.files.length || !pkg.files.every((file) => entry.files[file])) return false;
   return pkg.files.every((file) => {
-    const path = join(VENDOR, pkg.name, file);
+    const path = join(folderOf(pkg), file);
     return existsSync(path) && statSync(path).size === entry.files[file].size;
   });
 }
@@ -154,8 +186,26 @@ function npmError(result) {
   return lines.find((line) => line.startsWith("code ")) ?? lines.at(-1);
 }
 
+let registryUrl;
+
+/** npm's own `registry` setting (project .npmrc, user config, environment), without any credentials. */
 function registry() {
-  return process.env.npm_config_registry ?? "https://registry.npmjs.org/";
+  if (registryUrl !== undefined) return registryUrl;
+  const result = spawnSync("npm", ["config", "get", "registry"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    shell: process.platform === "win32",
+  });
+  const configured = result.status === 0 ? result.stdout.trim() : "";
+  try {
+    const url = new URL(configured);
+    url.username = "";
+    url.password = "";
+    registryUrl = url.href;
+  } catch {
+    registryUrl = "the registry npm is configured with";
+  }
+  return registryUrl;
 }
 
 /** Throws unless the tarball's sha512 is the pinned one. */
@@ -193,15 +243,15 @@ function extract(pkg, tarball, staging) {
 function describeFiles(pkg) {
   const files = {};
   for (const file of pkg.files) {
-    const bytes = readFileSync(join(VENDOR, pkg.name, file));
+    const bytes = readFileSync(join(folderOf(pkg), file));
     files[file] = { size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
   }
   return files;
 }
 
-/** Replaces `vendor/<name>` with the freshly extracted folder. */
+/** Replaces the package's folder in `vendor/` with the freshly extracted one. */
 function install(pkg, folder) {
-  const destination = join(VENDOR, pkg.name);
+  const destination = folderOf(pkg);
   rmSync(destination, { recursive: true, force: true });
   mkdirSync(dirname(destination), { recursive: true });
   renameSync(folder, destination);
@@ -228,39 +278,42 @@ function fetchPackages(stale) {
 }
 
 function writeManifest(previous) {
-  const packages = {};
+  const sections = { packages: {}, data: {} };
   for (const pkg of PACKAGES) {
-    const kept = previous?.packages?.[pkg.name];
+    const kept = previousEntry(previous, pkg);
     const files = isCurrent(pkg, kept) ? kept.files : describeFiles(pkg);
-    packages[pkg.name] = { version: pkg.version, integrity: pkg.integrity, files };
+    const licence = pkg.licence === undefined ? {} : { licence: pkg.licence };
+    sections[sectionOf(pkg)][pkg.name] = { version: pkg.version, integrity: pkg.integrity, ...licence, files };
   }
-  const totalBytes = Object.values(packages).reduce(
+  const totalBytes = [...Object.values(sections.packages), ...Object.values(sections.data)].reduce(
     (sum, entry) => sum + Object.values(entry.files).reduce((bytes, file) => bytes + file.size, 0),
     0,
   );
   const temporary = `${MANIFEST}.${process.pid}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify({ format: FORMAT, totalBytes, packages }, null, 2)}\n`);
+  writeFileSync(temporary, `${JSON.stringify({ format: FORMAT, totalBytes, ...sections }, null, 2)}\n`);
   renameSync(temporary, MANIFEST);
   return totalBytes;
 }
 
-/** Removes folders of packages that an older table vendored and this one no longer pins. */
-function removeUnpinned(previous) {
-  const pinned = new Set(PACKAGES.map((pkg) => pkg.name));
-  for (const name of Object.keys(previous?.packages ?? {})) {
-    if (!pinned.has(name)) rmSync(join(VENDOR, name), { recursive: true, force: true });
-  }
+/** The names an older manifest lists that this table no longer pins, with their folders. */
+function unpinned(previous) {
+  const pinned = new Set(PACKAGES.map((pkg) => `${sectionOf(pkg)}/${pkg.name}`));
+  return ["packages", "data"].flatMap((section) =>
+    Object.keys(previous?.[section] ?? {})
+      .filter((name) => !pinned.has(`${section}/${name}`))
+      .map((name) => (section === "data" ? join(VENDOR, "data", name) : join(VENDOR, name))),
+  );
 }
 
 function main() {
   const started = performance.now();
   const force = process.argv.includes("--force");
   const previous = readManifest();
-  const stale = PACKAGES.filter((pkg) => force || !isCurrent(pkg, previous?.packages?.[pkg.name]));
-  const extra = Object.keys(previous?.packages ?? {}).some((name) => !PACKAGES.some((pkg) => pkg.name === name));
-  if (stale.length === 0 && !extra) return;
+  const stale = PACKAGES.filter((pkg) => force || !isCurrent(pkg, previousEntry(previous, pkg)));
+  const extra = unpinned(previous);
+  if (stale.length === 0 && extra.length === 0) return;
   if (stale.length > 0) fetchPackages(stale);
-  removeUnpinned(previous);
+  for (const folder of extra) rmSync(folder, { recursive: true, force: true });
   const totalBytes = writeManifest(force ? undefined : previous);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   log(

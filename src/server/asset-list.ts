@@ -32,6 +32,7 @@ export const PACKAGE_VERSIONS: Readonly<Record<string, string>> = {
   "dash-html-components": "4.5.0",
   "dash-core-components": "4.5.0",
   "plotly.js-dist-min": "3.7.0",
+  "dash-table": "7.4.1",
 };
 
 const entry = (url: string, pkg: string, file: string, role: AssetRole): AssetEntry => ({ url, pkg, file, role });
@@ -50,9 +51,20 @@ function dccChunks(): AssetEntry[] {
   });
 }
 
+const TABLE = "dash-table";
+// The DataTable loads its grid, its export and its syntax highlighting as async chunks.
+const TABLE_CHUNKS = ["export", "highlight", "table"] as const;
+
+function tableChunks(): AssetEntry[] {
+  return TABLE_CHUNKS.flatMap((chunk) => {
+    const js = entry(`dash/dash_table/async-${chunk}.js`, TABLE, `dash_table/async-${chunk}.js`, "dynamic");
+    return [js, entry(`${js.url}.map`, TABLE, `${js.file}.map`, "dynamic")];
+  });
+}
+
 /**
  * Every servable file, with the `<script>` files in page order (Dash's `_generate_scripts_html`):
- * React and its polyfills, then the renderer, then dcc and html.
+ * React and its polyfills, then the renderer, then dcc, html and dash_table.
  */
 export const ASSET_TABLE: readonly AssetEntry[] = [
   entry("dash/deps/polyfill@7.12.1.min.js", "@babel/polyfill", "dist/polyfill.min.js", "always"),
@@ -83,6 +95,9 @@ export const ASSET_TABLE: readonly AssetEntry[] = [
     "dash_html_components/dash_html_components.min.js.map",
     "dynamic",
   ),
+  entry("dash/dash_table/bundle.js", TABLE, "dash_table/bundle.js", "always"),
+  entry("dash/dash_table/bundle.js.map", TABLE, "dash_table/bundle.js.map", "dynamic"),
+  ...tableChunks(),
   // dcc.Graph loads this lazily from `window._dashPlotlyJSURL`, which the renderer sets without a fingerprint.
   entry("plotly/package_data/plotly.min.js", "plotly.js-dist-min", "plotly.min.js", "dynamic"),
 ];

@@ -149,7 +149,7 @@ describe("paths that are not served", () => {
 describe("scriptUrls", () => {
   const strip = (urls: string[]): string[] => urls.map((url) => stripFingerprint(afterSuites(url)).path);
 
-  it("lists React and its polyfills, then the renderer, then dcc and html", () => {
+  it("lists React and its polyfills, then the renderer, then dcc, html and dash_table", () => {
     expect(strip(scriptUrls("/"))).toEqual([
       "dash/deps/polyfill@7.12.1.min.js",
       "dash/deps/react@18.3.1.min.js",
@@ -159,6 +159,7 @@ describe("scriptUrls", () => {
       "dash/dcc/dash_core_components.js",
       "dash/dcc/dash_core_components-shared.js",
       "dash/html/dash_html_components.min.js",
+      "dash/dash_table/bundle.js",
     ]);
     expect(strip(scriptUrls("/", { dev: true }))).toEqual([
       "dash/deps/polyfill@7.12.1.min.js",
@@ -170,6 +171,7 @@ describe("scriptUrls", () => {
       "dash/dcc/dash_core_components-shared.js",
       "dash/dcc/proptypes.js",
       "dash/html/dash_html_components.min.js",
+      "dash/dash_table/bundle.js",
     ]);
   });
 
