@@ -1,5 +1,5 @@
 /**
- * Components of a Dash layout: the `html` and `dcc` factories, the {@link Component} they make,
+ * Components of a Dash layout: the `html`, `dcc` and `dashTable` factories, the {@link Component} they make,
  * and the `children_props` the renderer needs to find components inside props.
  *
  * @packageDocumentation
@@ -19,6 +19,25 @@ export {
   type PropsArgument,
   type PropsOnlyFactory,
 } from "./component.js";
+export { type DashTableComponents, dashTable } from "./dash-table.js";
+export type {
+  CellCondition,
+  CellPosition,
+  ColumnFormat,
+  ColumnType,
+  ConditionalStyle,
+  DataTableCell,
+  DataTableColumn,
+  DataTableDropdown,
+  DataTableProps,
+  DataTableRow,
+  DataTableTooltip,
+  FilterOptions,
+  FixedCells,
+  FormatLocale,
+  HeaderRows,
+  SortBy,
+} from "./dash-table-props.js";
 export { type DccComponents, dcc } from "./dcc.js";
 export type {
   DccBaseProps,
