@@ -6,7 +6,7 @@ import { assertInteger } from "../manager/validate.js";
 import { scriptUrls } from "../server/assets.js";
 import { createHandler, type ServedApp } from "../server/handler.js";
 import { indexHtml } from "../server/index-html.js";
-import { toNodeListener } from "../server/node.js";
+import { hardenServer, toNodeListener } from "../server/node.js";
 import { isWorkerProcess } from "../worker/role.js";
 import type { CallbackFunction, CallbackOptions, CallbackSpec } from "./callback-spec.js";
 import { type LayoutValue, layoutJson, validateLayout } from "./layout.js";
@@ -41,8 +41,17 @@ export interface DashOptions {
   readonly firstResponseWaitMs?: number;
   /** How long a poll waits for news of a running job before answering empty. @default 10_000 */
   readonly longPollMs?: number;
-  /** Largest request body accepted. @default 1_048_576 */
+  /** Largest request body accepted; a larger one is answered `413`. @default 1_048_576 */
   readonly maxBodyBytes?: number;
+  /** Deepest nesting of arrays and objects accepted in a request body; deeper is answered `400`. @default 64 */
+  readonly maxJsonDepth?: number;
+  /**
+   * How long polls answer "still running" while the manager's backend is unreachable (a Redis
+   * restart); past it the page shows an error naming the outage. Starts answer `503` with
+   * `Retry-After` all along.
+   * @default 30_000
+   */
+  readonly backendOutageMs?: number;
   /**
    * Turns the error of any callback without its own `onError` into outputs (see the callback option).
    * @default none: the browser shows the error
@@ -123,7 +132,7 @@ export class Dash {
     assertInteger("app", "port", port, 0, 65_535);
     const host = options.host ?? process.env.HOST ?? "127.0.0.1";
     await this.#setUp();
-    const server = createServer(this.listener);
+    const server = hardenServer(createServer(this.listener));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, resolve);
@@ -147,8 +156,14 @@ export class Dash {
       callbacks: [...globalCallbackSpecs(), ...this.#callbacks],
       manager: this.options.backgroundCallbackManager,
       secret: this.options.secret ?? process.env.BACKGROUND_CALLBACKS_SECRET,
+      log: serverLog,
     });
-    return this.#served;
+    const served = this.#served;
+    // A set-up that failed (the backend holding the shared secret was unreachable) is tried again.
+    served.catch(() => {
+      if (this.#served === served) this.#served = undefined;
+    });
+    return served;
   }
 
   #createHandler(): (request: Request) => Promise<Response> {
@@ -157,6 +172,8 @@ export class Dash {
       routesPrefix: routesPathnamePrefix,
       debug,
       maxBodyBytes: this.options.maxBodyBytes,
+      maxJsonDepth: this.options.maxJsonDepth,
+      backendOutageMs: this.options.backendOutageMs,
       firstResponseWaitMs: this.options.firstResponseWaitMs,
       longPollMs: this.options.longPollMs,
       onError: this.options.onError,
@@ -171,7 +188,7 @@ export class Dash {
           scripts: scriptUrls(prefix, { dev: debug }),
         });
       },
-      log: (message, error) => console.error(`[background-callbacks:server] ${message}`, error ?? ""),
+      log: serverLog,
     });
   }
 
@@ -200,9 +217,14 @@ export class Dash {
       server.close(() => resolve());
       server.closeAllConnections();
     });
-    const served = await this.#served;
+    const served = await this.#served?.catch(() => undefined);
+    served?.signer.close();
     await Promise.all((served?.managers ?? []).map((manager) => manager.close()));
   }
+}
+
+function serverLog(message: string, error?: unknown): void {
+  console.error(`[background-callbacks:server] ${message}`, error ?? "");
 }
 
 /** On Ctrl-C or SIGTERM: stop serving, close the managers (their worker processes), then exit. */
@@ -248,10 +270,14 @@ function resolveOptions(options: DashOptions): Dash["options"] {
     firstResponseWaitMs: options.firstResponseWaitMs ?? 50,
     longPollMs: options.longPollMs ?? 10_000,
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
+    maxJsonDepth: options.maxJsonDepth ?? 64,
+    backendOutageMs: options.backendOutageMs ?? 30_000,
   };
   assertInteger("app", "firstResponseWaitMs", resolved.firstResponseWaitMs, 0, 60_000);
   assertInteger("app", "longPollMs", resolved.longPollMs, 0, 120_000);
   assertInteger("app", "maxBodyBytes", resolved.maxBodyBytes, 1024);
+  assertInteger("app", "maxJsonDepth", resolved.maxJsonDepth, 8, 10_000);
+  assertInteger("app", "backendOutageMs", resolved.backendOutageMs, 0, 3_600_000);
   const manager = options.backgroundCallbackManager;
   if (manager !== undefined && (manager === null || typeof manager.submit !== "function")) {
     throw invalidArgument(

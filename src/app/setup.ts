@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { BackgroundCallbackError } from "../errors.js";
 import type { BackgroundCallbackManager } from "../manager/contract.js";
 import type { ServedApp } from "../server/handler.js";
-import { HandleSigner } from "../server/handles.js";
+import { SharedSigner } from "../server/shared-signer.js";
 import { noUpdate } from "../worker/outcome.js";
 import { buildCallbackSpec, type CallbackSpec } from "./callback-spec.js";
 import { type Dependency, Output } from "./dependencies.js";
@@ -12,6 +12,8 @@ export interface SetUpInput {
   readonly callbacks: readonly CallbackSpec[];
   readonly manager: BackgroundCallbackManager | undefined;
   readonly secret: string | undefined;
+  /** Where the signer reports a changed or unreadable shared secret. */
+  readonly log?: (message: string, error?: unknown) => void;
 }
 
 /**
@@ -34,22 +36,43 @@ export async function setUp(input: SetUpInput): Promise<ServedApp> {
   const cancels = cancelCallbacks(input.callbacks);
   const all = [...input.callbacks, ...cancels];
   const callbacks = new Map(all.map((spec) => [spec.id, spec]));
-  const secret = input.secret ?? (await sharedSecret(managers)) ?? randomBytes(32).toString("base64url");
   return {
     callbacks,
     cancelCallbacks: new Set(cancels.map((spec) => spec.id)),
+    cancelTargets: cancelTargets(all),
     dependencies: all.map((spec) => dependencyEntry(spec, cancels.includes(spec))),
     managers,
-    signer: new HandleSigner(secret),
+    signer: await signer(input, managers),
     managerOf,
   };
 }
 
-async function sharedSecret(managers: readonly BackgroundCallbackManager[]): Promise<string | undefined> {
-  for (const manager of managers) {
-    if (typeof manager.sharedSecret === "function") return manager.sharedSecret();
+/**
+ * The signer: with the app's own secret, or the one the manager keeps for all web processes (and
+ * re-reads to converge with them), else a random one for this process alone.
+ */
+async function signer(input: SetUpInput, managers: readonly BackgroundCallbackManager[]): Promise<SharedSigner> {
+  if (input.secret !== undefined) return new SharedSigner(input.secret);
+  const keeper = managers.find((manager) => typeof manager.sharedSecret === "function");
+  if (keeper?.sharedSecret === undefined) return new SharedSigner(randomBytes(32).toString("base64url"));
+  const read = () => (keeper.sharedSecret as () => Promise<string>).call(keeper);
+  return new SharedSigner(await read(), { read, log: input.log });
+}
+
+/**
+ * For each callback, the background callbacks whose jobs its requests may cancel: the renderer
+ * sends `cancelJob` for every tracked job whose cancel inputs overlap the callback's inputs.
+ */
+function cancelTargets(callbacks: readonly CallbackSpec[]): Map<string, readonly string[]> {
+  const targets = new Map<string, readonly string[]>();
+  for (const spec of callbacks) {
+    const inputs = new Set(spec.inputs.map((input) => `${input}`));
+    const ids = callbacks
+      .filter((other) => other.background && other.cancel.some((input) => inputs.has(`${input}`)))
+      .map((other) => other.id);
+    if (ids.length > 0) targets.set(spec.id, ids);
   }
-  return undefined;
+  return targets;
 }
 
 function checkOutputs(callbacks: readonly CallbackSpec[]): void {

@@ -1,22 +1,26 @@
 import type { CallbackSpec } from "../app/callback-spec.js";
+import { isErrorCode } from "../errors.js";
 import type { BackgroundCallbackManager, JobUpdate, Json, SideUpdates } from "../manager/contract.js";
 import { cacheKey } from "../manager/keys.js";
 import { mergeSideUpdates } from "../manager/updates.js";
-import type { HandleSigner } from "./handles.js";
 import { type ErrorHandler, handleErrorOutcome } from "./on-error.js";
+import type { Outages } from "./outages.js";
 import { respondOutcome } from "./outcome.js";
 import { RequestError, type UpdatePayload } from "./payload.js";
-import { errorText, json } from "./respond.js";
+import { errorText, json, RETRY_AFTER_SECONDS } from "./respond.js";
+import type { SharedSigner } from "./shared-signer.js";
 import { argsOf, contextOf, progressOf } from "./wire.js";
 
 /** What the background handlers need from the app. */
 export interface BackgroundDeps {
-  readonly signer: HandleSigner;
+  readonly signer: SharedSigner;
   readonly manager: BackgroundCallbackManager;
+  readonly outages: Outages;
   readonly firstResponseWaitMs: number;
   readonly longPollMs: number;
   readonly debug: boolean;
   readonly onError?: ErrorHandler | undefined;
+  log(message: string, error?: unknown): void;
 }
 
 /** Waits `ms`, or less when the client goes away. Leaves no listener behind either way. */
@@ -84,15 +88,22 @@ export async function startJob(
     : undefined;
   const context = contextOf(payload, request, path);
   const { jobId } = await deps.manager.submit({ callbackId: spec.id, args, context, ...(cache ? { cache } : {}) });
+  deps.outages.succeeded(deps.manager);
   const base: Record<string, Json> = {
-    cacheKey: deps.signer.sign("cacheKey", endId, jobId),
-    job: deps.signer.sign("job", endId, jobId),
+    cacheKey: deps.signer.sign("cacheKey", endId, spec.id, jobId),
+    job: deps.signer.sign("job", endId, spec.id, jobId),
     ...(spec.cancel.length > 0
       ? { cancel: spec.cancel.map((input) => ({ id: input.id as Json, property: input.property })) }
       : {}),
     ...progressDefault(spec),
   };
-  const update = await gather(deps.manager, jobId, deps.firstResponseWaitMs, request.signal, true);
+  // The job is submitted: if the backend fails now, the page polls with its handles and waits.
+  const update = await gather(deps.manager, jobId, deps.firstResponseWaitMs, request.signal, true).catch(
+    (error: unknown): JobUpdate => {
+      if (isErrorCode(error, "BACKEND")) return {};
+      throw error;
+    },
+  );
   if (update.outcome) {
     const handled = await handleErrorOutcome(spec, update.outcome, context, update.sideUpdates, deps.onError);
     return respondOutcome(spec, payload, handled.outcome, {
@@ -133,10 +144,30 @@ export async function pollJob(
   endId: string,
   deps: BackgroundDeps,
 ): Promise<Response> {
-  const jobId = deps.signer.open("job", endId, query.get("job") ?? "");
-  if (jobId === undefined || deps.signer.open("cacheKey", endId, query.get("cacheKey") ?? "") !== jobId) {
-    throw new RequestError(403, "Invalid background job handle: it was not issued for this page load");
+  const jobId = await deps.signer.open("job", endId, spec.id, query.get("job") ?? "");
+  if (
+    jobId === undefined ||
+    (await deps.signer.open("cacheKey", endId, spec.id, query.get("cacheKey") ?? "")) !== jobId
+  ) {
+    throw new RequestError(403, "Invalid background job handle: it was not issued for this callback on this page load");
   }
+  try {
+    const response = await answerPoll(spec, payload, request, jobId, deps);
+    deps.outages.succeeded(deps.manager);
+    return response;
+  } catch (error) {
+    if (!isErrorCode(error, "BACKEND")) throw error;
+    return waitOutOutage(deps, request.signal, error);
+  }
+}
+
+async function answerPoll(
+  spec: CallbackSpec,
+  payload: UpdatePayload,
+  request: Request,
+  jobId: string,
+  deps: BackgroundDeps,
+): Promise<Response> {
   const update = await gather(deps.manager, jobId, deps.longPollMs, request.signal, false);
   if (update.outcome) {
     // The handler runs in this poll's request, as in Dash: its ctx has the poll's (nulled) values.
@@ -158,4 +189,25 @@ export async function pollJob(
     }
   }
   return json({ multi: true, ...news(spec, update) });
+}
+
+/**
+ * The backend is unreachable: within the outage bound, wait a moment and answer "still running"
+ * (the page polls again); past it, an error the page shows, naming the outage.
+ */
+async function waitOutOutage(deps: BackgroundDeps, signal: AbortSignal, error: Error): Promise<Response> {
+  const downMs = deps.outages.failed(deps.manager);
+  if (downMs === 0)
+    deps.log('The background job backend is unreachable; polls answer "still running" meanwhile', error);
+  if (downMs >= deps.outages.boundMs) {
+    const detail = deps.debug ? `\n${error.message}` : "";
+    const response = errorText(
+      503,
+      `BackgroundCallbackError: The background job backend has been unreachable for ${Math.round(downMs / 1000)} s; the job may still finish: reload the page to run it again${detail}`,
+    );
+    response.headers.set("Retry-After", String(RETRY_AFTER_SECONDS));
+    return response;
+  }
+  await sleep(Math.min(1_000, deps.longPollMs, deps.outages.boundMs - downMs), signal);
+  return json({ multi: true });
 }

@@ -1,23 +1,27 @@
 import type { CallbackSpec } from "../app/callback-spec.js";
+import { isErrorCode } from "../errors.js";
 import type { BackgroundCallbackManager } from "../manager/contract.js";
 import { serveAsset } from "./assets.js";
 import { type BackgroundDeps, pollJob, startJob } from "./background.js";
-import type { HandleSigner } from "./handles.js";
 import { runNormalCallback } from "./normal.js";
 import { type ErrorHandler, handleErrorOutcome } from "./on-error.js";
+import { Outages } from "./outages.js";
 import { respondOutcome } from "./outcome.js";
-import { parsePayload, RequestError, readBody, type UpdatePayload } from "./payload.js";
-import { errorText, json, noContent } from "./respond.js";
-import { argsOf, contextOf } from "./wire.js";
+import { parsePayload, RequestError, readBody, requireJson, type UpdatePayload } from "./payload.js";
+import { errorText, json, noContent, RETRY_AFTER_SECONDS } from "./respond.js";
+import type { SharedSigner } from "./shared-signer.js";
+import { argsOf, checkTargets, contextOf } from "./wire.js";
 
 /** The app as the server sees it, once its callbacks are set up. */
 export interface ServedApp {
   readonly callbacks: ReadonlyMap<string, CallbackSpec>;
   /** Ids of the hidden callbacks that carry `cancelJob`. */
   readonly cancelCallbacks: ReadonlySet<string>;
+  /** For a callback id, the background callbacks whose jobs its requests may cancel (`cancelJob`). */
+  readonly cancelTargets: ReadonlyMap<string, readonly string[]>;
   readonly dependencies: readonly unknown[];
   readonly managers: readonly BackgroundCallbackManager[];
-  readonly signer: HandleSigner;
+  readonly signer: SharedSigner;
   managerOf(spec: CallbackSpec): BackgroundCallbackManager;
 }
 
@@ -26,8 +30,10 @@ export interface HandlerOptions {
   readonly routesPrefix: string;
   readonly debug: boolean;
   readonly maxBodyBytes: number;
+  readonly maxJsonDepth: number;
   readonly firstResponseWaitMs: number;
   readonly longPollMs: number;
+  readonly backendOutageMs: number;
   /** The app-wide error handler of callbacks without their own `onError`. */
   readonly onError?: ErrorHandler | undefined;
   indexPage(): Promise<string>;
@@ -36,70 +42,110 @@ export interface HandlerOptions {
   log(message: string, error?: unknown): void;
 }
 
+const ALLOW_READ = "GET, HEAD";
+
 /** The Dash protocol as a fetch-style handler: `Request` in, `Response` out; never throws. */
 export function createHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
+  const outages = new Outages(options.backendOutageMs);
   return async (request) => {
     try {
-      return await route(options, request);
+      return await route(options, outages, request);
     } catch (error) {
-      if (error instanceof RequestError) {
-        const response = errorText(error.status, error.message);
-        if (error.closeConnection) response.headers.set("Connection", "close");
-        return response;
-      }
-      options.log(`${request.method} ${new URL(request.url).pathname} failed`, error);
-      const detail = options.debug && error instanceof Error ? `\n${error.stack ?? error.message}` : "";
-      return errorText(500, `Internal server error${detail}`);
+      return failure(options, request, error);
     }
   };
 }
 
-async function route(options: HandlerOptions, request: Request): Promise<Response> {
+function failure(options: HandlerOptions, request: Request, error: unknown): Response {
+  if (error instanceof RequestError) {
+    const response = errorText(error.status, error.message);
+    for (const [name, value] of Object.entries(error.headers)) response.headers.set(name, value);
+    if (error.closeConnection) response.headers.set("Connection", "close");
+    return response;
+  }
+  options.log(`${request.method} ${pathOf(request)} failed`, error);
+  const detail = options.debug && error instanceof Error ? `\n${error.stack ?? error.message}` : "";
+  if (isErrorCode(error, "BACKEND")) {
+    const response = errorText(
+      503,
+      `BackgroundCallbackError: The background job backend is unreachable; try again in a few seconds${detail}`,
+    );
+    response.headers.set("Retry-After", String(RETRY_AFTER_SECONDS));
+    return response;
+  }
+  return errorText(500, `Internal server error${detail}`);
+}
+
+function pathOf(request: Request): string {
+  try {
+    return new URL(request.url).pathname;
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
+async function route(options: HandlerOptions, outages: Outages, request: Request): Promise<Response> {
   const url = new URL(request.url);
   if (!url.pathname.startsWith(options.routesPrefix)) return errorText(404, "Not found");
   const path = url.pathname.slice(options.routesPrefix.length);
-  const read = request.method === "GET" || request.method === "HEAD";
+  const allow = path === "_dash-update-component" ? "POST" : ALLOW_READ;
+  if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allow } });
   if (path === "_dash-update-component") {
-    if (request.method !== "POST") throw new RequestError(405, "Use POST for _dash-update-component");
-    return update(options, request, url);
+    if (request.method !== "POST") throw notAllowed(request.method, "POST");
+    return update(options, outages, request, url);
   }
-  if (!read) throw new RequestError(405, `${request.method} is not allowed here`);
+  if (request.method !== "GET" && request.method !== "HEAD") throw notAllowed(request.method, ALLOW_READ);
   if (path.startsWith("_dash-component-suites/"))
     return serveAsset(path.slice("_dash-component-suites/".length), request);
   if (path === "_dash-layout") return json(options.layout());
   if (path === "_dash-dependencies") return json((await options.served()).dependencies);
   if (path === "_favicon.ico") return noContent();
-  if (path.startsWith("_")) return errorText(404, `Not found: ${path}`);
+  if (path.startsWith("_")) return errorText(404, `Not found: ${path.slice(0, 200)}`);
   const html = await options.indexPage();
   return new Response(request.method === "HEAD" ? null : html, {
     headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" },
   });
 }
 
-async function update(options: HandlerOptions, request: Request, url: URL): Promise<Response> {
-  const payload = parsePayload(await readBody(request, options.maxBodyBytes));
+function notAllowed(method: string, allow: string): RequestError {
+  return new RequestError(405, `Method ${method.slice(0, 20)} is not allowed here; use ${allow}`, {
+    headers: { Allow: allow },
+  });
+}
+
+async function update(options: HandlerOptions, outages: Outages, request: Request, url: URL): Promise<Response> {
+  requireJson(request);
+  const payload = parsePayload(await readBody(request, options.maxBodyBytes), options.maxJsonDepth);
   const served = await options.served();
   const endId = url.searchParams.get("endId") ?? "";
-  if (endId !== "" && !served.signer.verifyEndId(endId)) {
+  if (endId !== "" && !(await served.signer.verifyEndId(endId))) {
     throw new RequestError(400, "Invalid endId: reload the page");
   }
   const spec = served.callbacks.get(payload.output);
   if (spec === undefined)
     throw new RequestError(400, `No callback is registered for output "${payload.output.slice(0, 200)}"`);
-  await cancelHandles(served, endId, [...url.searchParams.getAll("oldJob"), ...url.searchParams.getAll("cancelJob")]);
+  await cancelHandles(served, spec, endId, url.searchParams);
   if (served.cancelCallbacks.has(spec.id)) return noContent();
+  checkTargets(spec, payload);
   if (!spec.background) return runNormal(spec, payload, request, url, options);
-  const deps: BackgroundDeps = { ...options, signer: served.signer, manager: served.managerOf(spec) };
+  const deps: BackgroundDeps = { ...options, outages, signer: served.signer, manager: served.managerOf(spec) };
   return url.searchParams.has("cacheKey")
     ? pollJob(spec, payload, request, url.searchParams, endId, deps)
     : startJob(spec, payload, request, endId, url.pathname, deps);
 }
 
-/** Cancels the jobs behind valid `oldJob`/`cancelJob` handles; a bad handle is ignored. */
-async function cancelHandles(served: ServedApp, endId: string, handles: string[]): Promise<void> {
-  const jobIds = handles.map((handle) => served.signer.open("job", endId, handle)).filter((id) => id !== undefined);
+/**
+ * Cancels the jobs behind valid `oldJob` and `cancelJob` handles: ones issued for this callback
+ * (a replaced run) or for a background callback whose cancel inputs are among this callback's
+ * inputs (the renderer's cancel). Any other handle is ignored.
+ */
+async function cancelHandles(served: ServedApp, spec: CallbackSpec, endId: string, query: URLSearchParams) {
+  const owners = [spec.id, ...(served.cancelTargets.get(spec.id) ?? [])];
+  const handles = [...query.getAll("oldJob"), ...query.getAll("cancelJob")].slice(0, 100);
+  const opened = handles.flatMap((handle) => owners.map((owner) => served.signer.open("job", endId, owner, handle)));
+  const jobIds = new Set((await Promise.all(opened)).filter((id) => id !== undefined));
   // A handle does not say which manager holds the job; cancelling an unknown id is a no-op.
-  await Promise.all(jobIds.flatMap((jobId) => served.managers.map((manager) => manager.cancel(jobId))));
+  await Promise.all([...jobIds].flatMap((jobId) => served.managers.map((manager) => manager.cancel(jobId))));
 }
 
 async function runNormal(

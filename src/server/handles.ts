@@ -1,13 +1,15 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
-type Kind = "end" | "job" | "cacheKey";
+/** What a handle stands for: a page load (`end`), or a job's poll (`cacheKey`) and cancel (`job`) handle. */
+export type HandleKind = "end" | "job" | "cacheKey";
 
 const SAFE = /^[A-Za-z0-9_-]{1,200}$/;
 
 /**
  * Signs and checks the handles the browser echoes back (`end_id`, `cacheKey`, `job`, `oldJob`,
- * `cancelJob`): `<value>.<HMAC-SHA256(secret, kind, endId, value)>`, URL-safe, checked in
- * constant time. A handle is bound to the page load (`endId`) that received it.
+ * `cancelJob`): `<value>.<HMAC-SHA256(secret, kind, endId, callbackId, value)>`, URL-safe, checked
+ * in constant time. A handle is bound to the page load (`endId`) that received it and to the
+ * callback it was issued for, so neither another page load nor another callback can use it.
  */
 export class HandleSigner {
   readonly #secret: Buffer;
@@ -19,36 +21,39 @@ export class HandleSigner {
   /** A fresh page-load token: a 128-bit nonce, signed, so any process with the secret can check it. */
   newEndId(): string {
     const nonce = randomBytes(16).toString("base64url");
-    return `${nonce}.${this.#mac("end", "", nonce)}`;
+    return `${nonce}.${this.#mac("end", "", "", nonce)}`;
   }
 
   /** Whether `endId` is one this secret issued. */
   verifyEndId(endId: string): boolean {
-    return this.#open("end", "", endId) !== undefined;
+    return this.#open("end", "", "", endId) !== undefined;
   }
 
-  /** Signs `value` (URL-safe, no dots) as a handle of `kind` bound to `endId`. */
-  sign(kind: Exclude<Kind, "end">, endId: string, value: string): string {
-    return `${value}.${this.#mac(kind, endId, value)}`;
+  /** Signs `value` (URL-safe, no dots) as a handle of `kind` for callback `callbackId` on page load `endId`. */
+  sign(kind: Exclude<HandleKind, "end">, endId: string, callbackId: string, value: string): string {
+    return `${value}.${this.#mac(kind, endId, callbackId, value)}`;
   }
 
-  /** The value inside a handle, or `undefined` when the handle was not signed for this `endId`. */
-  open(kind: Exclude<Kind, "end">, endId: string, handle: string): string | undefined {
-    return this.#open(kind, endId, handle);
+  /** The value inside a handle, or `undefined` unless it was signed for this `endId` and `callbackId`. */
+  open(kind: Exclude<HandleKind, "end">, endId: string, callbackId: string, handle: string): string | undefined {
+    return this.#open(kind, endId, callbackId, handle);
   }
 
-  #open(kind: Kind, endId: string, handle: string): string | undefined {
+  #open(kind: HandleKind, endId: string, callbackId: string, handle: string): string | undefined {
     if (typeof handle !== "string") return undefined;
     const dot = handle.lastIndexOf(".");
     if (dot <= 0) return undefined;
     const value = handle.slice(0, dot);
     const given = Buffer.from(handle.slice(dot + 1), "utf8");
-    const expected = Buffer.from(this.#mac(kind, endId, value), "utf8");
+    const expected = Buffer.from(this.#mac(kind, endId, callbackId, value), "utf8");
     if (!SAFE.test(value) || given.length !== expected.length) return undefined;
     return timingSafeEqual(given, expected) ? value : undefined;
   }
 
-  #mac(kind: Kind, endId: string, value: string): string {
-    return createHmac("sha256", this.#secret).update(`${kind}\n${endId}\n${value}`).digest("base64url");
+  #mac(kind: HandleKind, endId: string, callbackId: string, value: string): string {
+    // Lengths first, so no choice of fields (a callback id may hold newlines) can mimic another.
+    const fields = [kind, endId, callbackId, value];
+    const message = `${fields.map((field) => field.length).join(",")}\n${fields.join("\n")}`;
+    return createHmac("sha256", this.#secret).update(message).digest("base64url");
   }
 }

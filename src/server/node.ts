@@ -1,55 +1,111 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
+import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
+import { RequestError as AdapterRequestError, getRequestListener } from "@hono/node-server";
 
-/** A node:http listener that serves a fetch-style handler (for `http.createServer`, Express, ...). */
+/** The methods the app serves; any other is answered `405` with this as `Allow`. */
+const ALLOW = "GET, HEAD, POST";
+const SERVED = new Set(["GET", "HEAD", "POST", "OPTIONS"]);
+
+/** A Host header: a name or IPv4 address, or an IPv6 address in brackets, and maybe a port. */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=-]+)(?::(\d{1,5}))?$/;
+
+/**
+ * A node:http listener that serves a fetch-style handler (for `http.createServer`, Express, ...).
+ * What cannot become a `Request` (a malformed Host or target, a method outside GET, HEAD and
+ * POST) is answered here, `400` or `405`, before any conversion; a client that goes away aborts
+ * the request's signal, so long polls stop waiting on its behalf.
+ */
 export function toNodeListener(
   handler: (request: Request) => Promise<Response>,
 ): (req: IncomingMessage, res: ServerResponse) => void {
+  const listener = getRequestListener(handler, {
+    overrideGlobalObjects: false,
+    hostname: "localhost",
+    errorHandler: (error) =>
+      error instanceof AdapterRequestError
+        ? new Response(`Bad request: ${error.message}`, { status: 400, headers: { Connection: "close" } })
+        : new Response("Internal server error", { status: 500 }),
+  });
   return (req, res) => {
-    const controller = new AbortController();
-    // The client went away before the answer: stop waiting (long polls) on its behalf.
-    res.on("close", () => {
-      if (!res.writableFinished) controller.abort();
-    });
-    handler(toRequest(req, controller.signal))
-      .then((response) => send(response, res))
-      .catch((error: unknown) => {
-        console.error("[background-callbacks:server] Cannot send the response", error);
-        if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
-        res.end("Internal server error");
-      });
+    const refusal = refuse(req);
+    if (refusal === undefined) {
+      listener(req, res).catch((error: unknown) => answerFailure(res, error));
+      return;
+    }
+    const [status, message, headers] = refusal;
+    answer(res, status, message, headers);
   };
 }
 
-function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
-  const host = req.headers.host ?? "localhost";
-  const url = new URL(req.url ?? "/", `http://${host}`);
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    for (const item of Array.isArray(value) ? value : [value]) headers.append(name, item);
-  }
-  const hasBody = req.method !== "GET" && req.method !== "HEAD";
-  return new Request(url, {
-    method: req.method ?? "GET",
-    headers,
-    signal,
-    ...(hasBody ? { body: Readable.toWeb(req) as ReadableStream<Uint8Array>, duplex: "half" } : {}),
-  } as RequestInit);
+/** Why a request cannot reach the handler (status, message, headers), or `undefined` when it can. */
+function refuse(req: IncomingMessage): [number, string, Record<string, string>?] | undefined {
+  const method = req.method ?? "";
+  if (!SERVED.has(method)) return [405, `Method ${method.slice(0, 20)} is not allowed; use ${ALLOW}`, { Allow: ALLOW }];
+  const host = req.headers.host;
+  // HTTP/1.0 clients may send no Host (Node refuses that in HTTP/1.1 already).
+  if (host !== undefined && !isValidHost(host)) return [400, "Bad request: malformed Host header"];
+  if (!isValidTarget(req.url ?? "")) return [400, "Bad request: malformed request target"];
+  return undefined;
 }
 
-async function send(response: Response, res: ServerResponse): Promise<void> {
-  const headers: Record<string, string | string[]> = {};
-  response.headers.forEach((value, name) => {
-    headers[name] = value;
+function isValidHost(host: string): boolean {
+  const match = HOST.exec(host);
+  if (match === null || Number(match[1] ?? 0) > 65_535) return false;
+  return URL.canParse(`http://${host}/`);
+}
+
+function isValidTarget(target: string): boolean {
+  if (target.startsWith("/")) return URL.canParse(`http://localhost${target}`);
+  if (!/^https?:\/\//i.test(target) || !URL.canParse(target)) return false;
+  return isValidHost(new URL(target).host);
+}
+
+function answer(res: ServerResponse, status: number, message: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, {
+    ...(message === "" ? {} : { "Content-Type": "text/plain; charset=utf-8" }),
+    "Cache-Control": "no-store",
+    // The body, if any, was not read: the connection cannot carry another request.
+    Connection: "close",
+    ...headers,
   });
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) headers["set-cookie"] = cookies;
-  res.writeHead(response.status, headers);
-  if (response.body === null) {
-    res.end();
-    return;
-  }
-  const body = Buffer.from(await response.arrayBuffer());
-  res.end(body);
+  res.end(message);
+}
+
+function answerFailure(res: ServerResponse, error: unknown): void {
+  console.error("[background-callbacks:server] Cannot send the response", error);
+  if (res.headersSent) res.destroy();
+  else answer(res, 500, "Internal server error");
+}
+
+/**
+ * Makes a node:http server answer what never reaches a listener: malformed framing (`400`,
+ * `408`, `431`, then close) and `CONNECT` (`405`). Without it a broken request is dropped
+ * silently and a CONNECT leaves its connection to time out.
+ */
+export function hardenServer(server: Server): Server {
+  server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    socket.end(rawAnswer(status, {}));
+  });
+  server.on("connect", (_req: IncomingMessage, socket: Duplex) => {
+    socket.on("error", () => socket.destroy());
+    socket.end(rawAnswer(405, { Allow: ALLOW }));
+  });
+  return server;
+}
+
+function rawAnswer(status: number, headers: Record<string, string>): string {
+  const body = `${STATUS_CODES[status] ?? "Error"}\n`;
+  const lines = Object.entries({
+    "Content-Type": "text/plain; charset=utf-8",
+    "Content-Length": String(Buffer.byteLength(body)),
+    Connection: "close",
+    ...headers,
+  }).map(([name, value]) => `${name}: ${value}\r\n`);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n${lines.join("")}\r\n${body}`;
 }

@@ -25,12 +25,59 @@ export class RequestError extends Error {
   readonly status: number;
   /** The body was not read to its end: the connection cannot carry another request. */
   readonly closeConnection: boolean;
+  /** Headers of the answer (`Allow` of a 405, `Retry-After` of a 503). */
+  readonly headers: Readonly<Record<string, string>>;
 
-  constructor(status: number, message: string, options: { closeConnection?: boolean } = {}) {
+  constructor(
+    status: number,
+    message: string,
+    options: { closeConnection?: boolean; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.status = status;
     this.closeConnection = options.closeConnection ?? false;
+    this.headers = options.headers ?? {};
   }
+}
+
+/**
+ * Refuses a body that is not declared JSON (`415`). Browsers send `text/plain`, form and
+ * multipart bodies cross-site without asking; `application/json` needs a CORS preflight, which
+ * this server never grants, so no other site can make a visitor's browser start a job.
+ */
+export function requireJson(request: Request): void {
+  const type = request.headers.get("content-type") ?? "";
+  const mediaType = type.split(";", 1)[0]?.trim().toLowerCase();
+  if (mediaType !== "application/json") {
+    throw new RequestError(
+      415,
+      `Unsupported Content-Type ${JSON.stringify(type.slice(0, 100))}: _dash-update-component takes application/json`,
+      { closeConnection: true },
+    );
+  }
+}
+
+/**
+ * How deep `text` nests arrays and objects, counted without recursion and stopping once past
+ * `limit` (so a body nested 100,000 deep costs no stack and little time).
+ */
+export function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 92) i++;
+      else if (code === 34) inString = false;
+    } else if (code === 34) inString = true;
+    else if (code === 91 || code === 123) {
+      depth++;
+      if (depth > max) max = depth;
+      if (max > limit) return max;
+    } else if (code === 93 || code === 125) depth--;
+  }
+  return max;
 }
 
 /** Reads the body as text, refusing more than `maxBytes` without reading it all. */
@@ -66,7 +113,10 @@ const isDep = (value: unknown): value is WireDependency => {
 const isEntry = (value: unknown): boolean => isDep(value) || (Array.isArray(value) && value.every(isDep));
 
 /** Parses and checks the body; a malformed one throws a 400 {@link RequestError} that says what is wrong. */
-export function parsePayload(text: string): UpdatePayload {
+export function parsePayload(text: string, maxDepth: number): UpdatePayload {
+  if (jsonDepth(text, maxDepth) > maxDepth) {
+    throw new RequestError(400, `Malformed request: the body nests JSON deeper than ${maxDepth} levels (maxJsonDepth)`);
+  }
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -76,7 +126,15 @@ export function parsePayload(text: string): UpdatePayload {
   if (body === null || typeof body !== "object" || Array.isArray(body) || !isJson(body)) {
     throw new RequestError(400, "Malformed request: expected a JSON object");
   }
-  const { output, outputs, inputs, state, changedPropIds } = body as Record<string, unknown>;
+  const field = (name: string): unknown =>
+    Object.hasOwn(body, name) ? (body as Record<string, unknown>)[name] : undefined;
+  const [output, outputs, inputs, state, changedPropIds] = [
+    "output",
+    "outputs",
+    "inputs",
+    "state",
+    "changedPropIds",
+  ].map(field);
   if (typeof output !== "string" || output.length === 0) {
     throw new RequestError(400, "Malformed request: `output` must be the callback id string");
   }

@@ -1,5 +1,8 @@
 /** Responses of the Dash protocol. JSON always carries `Content-Type: application/json`. */
 
+/** What a `503` asks the client to wait before it tries again. */
+export const RETRY_AFTER_SECONDS = 5;
+
 const NO_STORE = { "Cache-Control": "no-store" };
 
 /** `200` with a JSON body (or another status). */

@@ -23,8 +23,32 @@ export function argsOf(spec: CallbackSpec, payload: UpdatePayload): Json[] {
   return [...payload.inputs, ...state].map(wireValue);
 }
 
+/**
+ * Checks that `outputs` has the shape of the callback's outputs: one entry per output, a list only
+ * where a wildcard output may match many components.
+ */
+export function checkTargets(spec: CallbackSpec, payload: UpdatePayload): void {
+  if (spec.outputs.length === 0) return;
+  const targets = spec.multi ? payload.outputs : [payload.outputs];
+  const fits =
+    Array.isArray(targets) &&
+    targets.length === spec.outputs.length &&
+    targets.every(
+      (target, index) => target !== undefined && (spec.outputs[index]?.isPattern || !Array.isArray(target)),
+    );
+  if (!fits) {
+    throw new RequestError(
+      400,
+      `Malformed request: \`outputs\` must list the ${spec.outputs.length} output(s) of callback "${spec.id.slice(0, 200)}"`,
+    );
+  }
+}
+
+/** A record with no prototype: a key named by a request (`__proto__`, `toString`) is only ever its own. */
+const record = <T>(): Record<string, T> => Object.create(null) as Record<string, T>;
+
 function flatten(entries: readonly WireEntry[]): Record<string, Json> {
-  const out: Record<string, Json> = {};
+  const out = record<Json>();
   for (const entry of entries) {
     for (const dep of Array.isArray(entry) ? entry : [entry as WireDependency]) out[propKey(dep)] = dep.value ?? null;
   }
@@ -35,9 +59,9 @@ function flatten(entries: readonly WireEntry[]): Record<string, Json> {
 export function contextOf(payload: UpdatePayload, request: Request, path: string): JobContext {
   const inputs = flatten(payload.inputs);
   const triggered: TriggeredInput[] = (payload.changedPropIds ?? [])
-    .filter((propId) => propId in inputs)
+    .filter((propId) => Object.hasOwn(inputs, propId))
     .map((propId) => ({ propId, value: inputs[propId] ?? null }));
-  const headers: Record<string, string> = {};
+  const headers = record<string>();
   request.headers.forEach((value, name) => {
     if (name !== "cookie" && name !== "authorization") headers[name] = value;
   });
@@ -45,7 +69,7 @@ export function contextOf(payload: UpdatePayload, request: Request, path: string
 }
 
 function parseCookies(request: Request): Record<string, string> {
-  const cookies: Record<string, string> = {};
+  const cookies = record<string>();
   for (const part of (request.headers.get("cookie") ?? "").split(";")) {
     const eq = part.indexOf("=");
     if (eq <= 0) continue;
@@ -68,7 +92,7 @@ export function responseOf(
   payload: UpdatePayload,
   value: Json,
 ): Record<string, Record<string, Json>> {
-  const response: Record<string, Record<string, Json>> = {};
+  const response = record<Record<string, Json>>();
   if (spec.outputs.length === 0) {
     if (value !== null)
       throw new ReturnValueError(
@@ -94,7 +118,9 @@ function assign(response: Record<string, Record<string, Json>>, target: WireEntr
   if (!Array.isArray(target)) {
     const dep = target as WireDependency;
     const key = stringifyId(dep.id as never);
-    response[key] = { ...response[key], [dep.property.split("@")[0] as string]: value };
+    const props = Object.hasOwn(response, key) ? (response[key] as Record<string, Json>) : record<Json>();
+    props[dep.property.split("@")[0] as string] = value;
+    response[key] = props;
     return;
   }
   if (!Array.isArray(value) || value.length !== target.length) {
