@@ -14,7 +14,7 @@ const examples = [
   ["cancel", "Cancel a running job"],
   ["progress-bar", "A progress bar follows the job"],
   ["progress-graph", "A plotly bar advances with the job"],
-  ["set-props", "Rows arrive in a table while the job runs"],
+  ["set-props", "A job started with the page adds gapminder rows to a DataTable"],
 ] as const;
 
 const children: ChildProcess[] = [];

@@ -1,29 +1,19 @@
 /**
- * While the job runs, `setProps` adds a row to the table every two seconds; the result arrives
- * when every row is in. The data set ships with the example (no network at run time).
+ * The Dash docs' set_props example: a background callback with no output, started when the page
+ * loads, adds 100 rows of the gapminder data to a paginated DataTable every two seconds. The
+ * buttons are disabled and enabled with `running`; the second one cancels the job. The data is the
+ * Gapminder Foundation's (CC BY 4.0), from the vega-datasets npm package that `npm run vendor`
+ * puts in vendor/data/ (no network at run time).
  */
 import { readFileSync } from "node:fs";
-import { callback, Dash, html, Input, Output, setProps } from "background-callbacks";
+import { callback, Dash, dashTable, html, Input, Output, setProps } from "background-callbacks";
 import { exampleManager, sleep } from "./manager.js";
 
-interface Planet {
-  planet: string;
-  distanceMillionKm: number;
-  diameterKm: number;
-  moons: number;
-}
+type Row = { country: string; year: number; cluster: number; pop: number; life_expect: number; fertility: number };
 
-const planets = JSON.parse(readFileSync(new URL("./data/planets.json", import.meta.url), "utf8")) as Planet[];
-const columns = ["Planet", "Distance from the Sun (million km)", "Diameter (km)", "Moons"];
-
-const header = html.Thead(html.Tr(columns.map((name) => html.Th(name))));
-const row = (p: Planet) =>
-  html.Tr([
-    html.Td(p.planet),
-    html.Td(String(p.distanceMillionKm)),
-    html.Td(String(p.diameterKm)),
-    html.Td(String(p.moons)),
-  ]);
+const dataFile = new URL("../vendor/data/vega-datasets/data/gapminder.json", import.meta.url);
+const gapminder = JSON.parse(readFileSync(dataFile, "utf8")) as Row[];
+const columns = Object.keys(gapminder[0] ?? {}).map((id) => ({ id, name: id }));
 
 const app = new Dash({
   backgroundCallbackManager: exampleManager("set-props"),
@@ -31,32 +21,27 @@ const app = new Dash({
 });
 
 app.layout = html.Div([
-  html.P({ id: "paragraph_id", children: ["Button not clicked"] }),
   html.Button({ id: "button_id", children: "Run Job!" }),
-  html.Button({ id: "cancel_button_id", children: "Cancel Running Job!", disabled: true }),
-  html.Table({ id: "table_id", children: [header, html.Tbody({ id: "table_body", children: [] })] }),
+  html.Button({ id: "cancel_button_id", children: "Cancel Running Job!" }),
+  dashTable.DataTable({ id: "ag-grid-updating", columns, data: [], page_action: "native", page_size: 10 }),
+  html.Small("Data: Gapminder Foundation, gapminder.org (CC BY 4.0), via the vega-datasets package."),
 ]);
 
 callback(
   {
-    output: Output("paragraph_id", "children"),
     inputs: Input("button_id", "n_clicks"),
     background: true,
     running: [
       [Output("button_id", "disabled"), true, false],
       [Output("cancel_button_id", "disabled"), false, true],
     ],
-    cancel: Input("cancel_button_id", "n_clicks"),
-    preventInitialCall: true,
+    cancel: [Input("cancel_button_id", "n_clicks")],
   },
-  async (nClicks: number) => {
-    setProps("table_body", { children: [] });
-    for (let i = 0; i < planets.length; i++) {
+  async () => {
+    for (let shown = 0; shown < gapminder.length; shown += 100) {
       await sleep(2000);
-      setProps("table_body", { children: planets.slice(0, i + 1).map(row) as never });
-      setProps("paragraph_id", { children: `Loaded ${i + 1} of ${planets.length} rows` });
+      setProps("ag-grid-updating", { data: gapminder.slice(0, shown + 100) });
     }
-    return `Clicked ${nClicks} times: ${planets.length} rows loaded`;
   },
 );
 

@@ -4,6 +4,7 @@
  * (DiskManager) in CACHE_PATH. Every test opens a fresh page and ends asserting that the page saw
  * no console error, page error, failed request or HTTP error.
  */
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   history,
@@ -187,33 +188,67 @@ describe.sequential("progress-graph", () => {
 
 describe.sequential("set-props", () => {
   const example = useExample("set-props");
-  const rows = `document.querySelectorAll("#table_body tr").length`;
+  const gapminder = JSON.parse(
+    readFileSync(new URL("../../vendor/data/vega-datasets/data/gapminder.json", import.meta.url), "utf8"),
+  ) as Record<string, unknown>[];
+  const rows = `(window.dash_component_api.getLayout("ag-grid-updating")?.props?.data?.length ?? 0)`;
+  const state = `[${rows}, document.querySelector("#button_id").disabled, document.querySelector("#cancel_button_id").disabled]`;
+  const cells = (column: string) =>
+    `[...document.querySelectorAll('#ag-grid-updating td.dash-cell[data-dash-column="${column}"]')].map((td) => td.textContent)`;
+  const running = `${disabled("#button_id")} && ${enabled("#cancel_button_id")}`;
+  const idle = `${enabled("#button_id")} && ${disabled("#cancel_button_id")}`;
 
-  it("rows arrive while the job runs; after a cancel no more rows and no result arrive", async () => {
+  it("starts with the page (no output, no preventInitialCall); 100 rows per step; cancel stops the rows", async () => {
     const { page, problems } = await example.open();
-    await watch(
-      page,
-      "state",
-      `[${rows}, document.querySelector("#paragraph_id").textContent, document.querySelector("#button_id").disabled]`,
+    await watch(page, "state", state);
+    await waitFor(page, running, 5_000);
+    // A cold worker process may take a few seconds before the first step.
+    await waitFor(page, `${rows} === 200`, 20_000);
+    // The table pages natively: the first page shows the data's first ten rows, the pager 20 pages.
+    expect(await page.evaluate(cells("year"))).toEqual(gapminder.slice(0, 10).map((row) => String(row.year)));
+    expect(await page.evaluate(cells("country"))).toEqual(gapminder.slice(0, 10).map((row) => String(row.country)));
+    expect(await textOf(page, "#ag-grid-updating .last-page")).toBe("20");
+    const seen = await values<[number, boolean, boolean]>(page, "state");
+    expect(seen.map(([n]) => n).filter((n, i, all) => i === 0 || n !== all[i - 1])).toEqual([0, 100, 200]);
+    // Every row came while the job ran: the run button disabled, the cancel button enabled.
+    expect(seen.filter(([n]) => n > 0).every(([, runDisabled, cancelDisabled]) => runDisabled && !cancelDisabled)).toBe(
+      true,
     );
-    await page.click("#button_id");
-    await waitFor(page, `${rows} === 2`, 8_000);
-    // Both rows came while the job ran: the run button was disabled and no result was shown.
-    const seen = await values<[number, string, boolean]>(page, "state");
-    expect(seen.filter(([n]) => n > 0).every(([, text, running]) => running && !text.startsWith("Clicked"))).toBe(true);
-    expect(seen.map(([n]) => n).filter((n, i, all) => i === 0 || n !== all[i - 1])).toEqual([0, 1, 2]);
-    expect(await textOf(page, "#paragraph_id")).toBe("Loaded 2 of 8 rows");
 
     const cancelledAt = Date.now();
     await page.click("#cancel_button_id");
-    await waitFor(page, `${enabled("#button_id")} && ${disabled("#cancel_button_id")}`, 3_000);
-    // The third row would have come 2 s after the second.
+    await waitFor(page, idle, 3_000);
+    // The next step would have come 2 s after the last one.
     await pause(Math.max(0, cancelledAt + 2_800 - Date.now()));
-    expect(await page.evaluate(rows)).toBe(2);
-    expect(await textOf(page, "#paragraph_id")).toBe("Loaded 2 of 8 rows");
-    expect(
-      (await values<[number, string, boolean]>(page, "state")).some(([n, text]) => n > 2 || text.startsWith("Clicked")),
-    ).toBe(false);
+    expect(await page.evaluate(rows)).toBe(200);
+    expect((await values<[number]>(page, "state")).some(([n]) => n > 200)).toBe(false);
+
+    // The button starts the job again: from the first 100 rows.
+    await page.click("#button_id");
+    await waitFor(page, running, 3_000);
+    await waitFor(page, `${rows} === 100`, 10_000);
+    await page.click("#cancel_button_id");
+    await waitFor(page, idle, 3_000);
+    expect(problems).toEqual([]);
+  });
+
+  it("a whole run brings every row of the data set, then turns running off", async () => {
+    const { page, problems } = await example.open();
+    await watch(page, "state", state);
+    await waitFor(page, `${rows} === ${gapminder.length} && ${idle}`, 40_000);
+    expect(await textOf(page, "#ag-grid-updating .last-page")).toBe(String(Math.ceil(gapminder.length / 10)));
+    const counts = (await values<[number, boolean, boolean]>(page, "state"))
+      .map(([n]) => n)
+      .filter((n, i, all) => i === 0 || n !== all[i - 1]);
+    // Growing in steps of 100 rows (two steps may arrive in one poll), up to all of them.
+    const steps = [
+      0,
+      ...Array.from({ length: Math.ceil(gapminder.length / 100) }, (_, i) => Math.min((i + 1) * 100, gapminder.length)),
+    ];
+    expect(counts.every((n) => steps.includes(n))).toBe(true);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts.length).toBeGreaterThanOrEqual(steps.length - 2);
+    expect(counts.at(-1)).toBe(gapminder.length);
     expect(problems).toEqual([]);
   });
 });
