@@ -6,6 +6,7 @@
  */
 import { cachingGroup } from "./suite/caching.js";
 import { cancelGroup } from "./suite/cancel.js";
+import { constructionGroup } from "./suite/construction.js";
 import { crashGroup } from "./suite/crash.js";
 import { isolationGroup } from "./suite/isolation.js";
 import { lifecycleGroup } from "./suite/lifecycle.js";
@@ -14,7 +15,9 @@ import { orderingGroup } from "./suite/ordering.js";
 import { outcomesGroup } from "./suite/outcomes.js";
 import { progressGroup } from "./suite/progress.js";
 import { setPropsGroup } from "./suite/set-props.js";
+import { sharedGroup } from "./suite/shared.js";
 
+export type { ManagerFactory } from "./factory.js";
 export { conformanceJobsModule } from "./jobs-module.js";
 export { MemoryManager, type MemoryManagerOptions } from "./memory-manager.js";
 export type { ConformanceManagerOptions, ConformanceOptions } from "./suite/options.js";
@@ -29,7 +32,9 @@ export type ConformanceGroupName =
   | "crash"
   | "caching"
   | "lifecycle"
-  | "isolation";
+  | "isolation"
+  | "construction"
+  | "shared";
 
 const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
   ordering: orderingGroup,
@@ -41,6 +46,8 @@ const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
   caching: cachingGroup,
   lifecycle: lifecycleGroup,
   isolation: isolationGroup,
+  construction: constructionGroup,
+  shared: sharedGroup,
 };
 
 /**

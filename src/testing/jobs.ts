@@ -5,6 +5,8 @@
  *
  * @packageDocumentation
  */
+// First: constructs the manager under test here, as an app module constructs its managers.
+import "./construct.js";
 import { randomUUID } from "node:crypto";
 import type { Json } from "../manager/contract.js";
 import { noUpdate, PreventUpdate } from "../worker/outcome.js";

@@ -1,16 +1,12 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { runConformanceSuite } from "background-callbacks/testing";
 import { describe, it } from "vitest";
-import { DiskManager } from "../../managers/disk/index.js";
-import { runConformanceSuite } from "../../src/testing/index.js";
+import { LEASE_MS } from "../fixtures/conformance/disk-factory.js";
 
-// A fresh SQLite file per manager: managers from two create() calls must not share jobs.
-const freshFile = () => join(mkdtempSync(join(tmpdir(), "bgcb-conformance-")), "jobs.sqlite");
-
+// The factory opens one SQLite file per namespace; the shared tests open it in a second process.
 runConformanceSuite({
   name: "DiskManager",
   describe,
   it,
-  create: (options) => new DiskManager({ ...options, path: freshFile() }),
+  factory: new URL("../fixtures/conformance/disk-factory.ts", import.meta.url),
+  leaseMs: LEASE_MS,
 });

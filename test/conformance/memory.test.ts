@@ -1,4 +1,9 @@
-import { MemoryManager, runConformanceSuite } from "background-callbacks/testing";
+import { runConformanceSuite } from "background-callbacks/testing";
 import { describe, it } from "vitest";
 
-runConformanceSuite({ name: "MemoryManager", describe, it, create: (options) => new MemoryManager(options) });
+runConformanceSuite({
+  name: "MemoryManager",
+  describe,
+  it,
+  factory: new URL("../fixtures/conformance/memory-factory.ts", import.meta.url),
+});

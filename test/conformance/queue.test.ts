@@ -1,21 +1,20 @@
-import { QueueManager } from "background-callbacks/managers/queue";
 import { runConformanceSuite } from "background-callbacks/testing";
 import { afterAll, describe, it } from "vitest";
+import { LEASE_MS, PREFIX_ENV, REDIS_URL_ENV } from "../fixtures/conformance/queue-factory.js";
 import { deleteKeys, redisUrl, uniqueName } from "../managers/queue/redis.js";
 
 const connection = await redisUrl();
 const prefix = uniqueName("conformance");
-let queues = 0;
+// Worker processes and the shared tests' second processes inherit these.
+process.env[REDIS_URL_ENV] = connection;
+process.env[PREFIX_ENV] = prefix;
 afterAll(() => deleteKeys(connection, `${prefix}:*`));
 
-// Each manager gets its own queue and an in-process worker; its close() stops both.
+// One queue per namespace; each manager runs its jobs on an in-process worker, which close() stops.
 runConformanceSuite({
   name: "QueueManager",
   describe,
   it,
-  create: async (options) => {
-    const manager = new QueueManager({ ...options, connection, prefix, queueName: `q${queues++}` });
-    await manager.startWorker();
-    return manager;
-  },
+  factory: new URL("../fixtures/conformance/queue-factory.ts", import.meta.url),
+  leaseMs: LEASE_MS,
 });
