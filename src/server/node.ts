@@ -89,6 +89,11 @@ export function hardenServer(server: Server): Server {
       socket.destroy();
       return;
     }
+    // The parser knows every registered method, so one it refuses is unknown here too.
+    if (error.code === "HPE_INVALID_METHOD") {
+      socket.end(rawAnswer(405, { Allow: ALLOW }));
+      return;
+    }
     const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
     socket.end(rawAnswer(status, {}));
   });

@@ -31,7 +31,6 @@ export class SharedSigner {
     this.#secret = secret;
     this.#signer = new HandleSigner(secret);
     this.#options = options;
-    this.#lastRead = Date.now();
     if (options.read !== undefined) {
       this.#timer = setInterval(() => void this.#reread(true), options.rereadEveryMs ?? 30_000);
       this.#timer.unref();
