@@ -22,11 +22,11 @@ const external = [
 
 /**
  * Files that compiled code finds at run time by looking next to itself (see `childEntry` in
- * src/worker/spawn.ts and `jobsModule` in src/testing/jobs-module.ts). Each must sit in the same
- * folder as every output file that names it, so an entry under dist/managers/ must never inline
+ * src/worker/spawn.ts, `jobsModule` in src/testing/jobs-module.ts and `peerEntry` in
+ * src/testing/suite/peers.ts). Each must sit in the same folder as every output file that names it, so an entry under dist/managers/ must never inline
  * that code: it has to stay in a shared chunk, which esbuild writes to dist/.
  */
-const LOOKED_UP_NEXT_TO_CODE = ["worker-child.js", "testing-jobs.js"];
+const LOOKED_UP_NEXT_TO_CODE = ["worker-child.js", "testing-jobs.js", "testing-peer.js"];
 
 function outputFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
@@ -54,6 +54,7 @@ export default defineConfig({
     index: "src/index.ts",
     testing: "src/testing/index.ts",
     "testing-jobs": "src/testing/jobs.ts",
+    "testing-peer": "src/testing/peer.ts",
     "worker-child": "src/worker/child.ts",
     "managers/disk": "managers/disk/index.ts",
     "managers/queue": "managers/queue/index.ts",
