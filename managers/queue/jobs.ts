@@ -1,5 +1,9 @@
 import type { JobContext, JobOutcome, Json } from "../../src/index.js";
-import type { JobStore } from "./store.js";
+import type { Finish, HandBack, JobStore } from "./store.js";
+
+const SHUTDOWN_REASON = "The worker shut down before the job ended (its shutdown grace period passed)";
+const SUPERSEDED =
+  "A newer run of the job took it over while this worker stalled past its lease; this run wrote nothing";
 
 /** The data of a BullMQ job: what a worker needs to run it. */
 export interface QueueJobData {
@@ -29,7 +33,6 @@ interface LocalJob {
 export interface LocalJobsSettings {
   readonly store: JobStore;
   readonly owner: string;
-  readonly retryLost: boolean;
   log(event: Record<string, unknown>): void;
   /** Stops a job that ended elsewhere (cancelled, lost, taken over). */
   stop(jobId: string): void;
@@ -44,9 +47,11 @@ export class LocalJobs {
   readonly #jobs = new Map<string, LocalJob>();
   readonly #settings: LocalJobsSettings;
   #idle: (() => void)[] = [];
+  #ended = 0;
   /**
    * Set when the worker shuts down. Jobs its pool then ends as `lost` are handed back to the queue
-   * when they never started (or with `retryLost`); the others end `lost`.
+   * when they may start again (never started, or started once with `retryLost`); the others end
+   * `lost`.
    */
   closing = false;
 
@@ -106,24 +111,37 @@ export class LocalJobs {
     const job = this.#jobs.get(jobId);
     if (job === undefined || job.ended) return;
     job.ended = true;
-    const { store, owner } = this.#settings;
-    if (this.closing && outcome.kind === "lost" && (job.startedAt === undefined || this.#settings.retryLost)) {
-      let handedBack = false;
-      this.#write(job, async () => {
-        handedBack = await store.handBack(jobId, owner);
-      }).finally(() => {
-        this.#log("info", "job.handedBack", job, { handedBack });
-        this.#depart(job, handedBack ? "handBack" : "done");
-      });
+    this.#ended++;
+    if (this.closing && outcome.kind === "lost") {
+      this.#handBack(job);
       return;
     }
-    const final: JobOutcome =
-      this.closing && outcome.kind === "lost"
-        ? { kind: "lost", reason: "The worker shut down before the job ended (its shutdown grace period passed)" }
-        : outcome;
-    this.#write(job, () => store.finish(jobId, owner, final, job.data.cache)).finally(() => {
-      this.#logEnd(job, final);
+    const { store, owner } = this.#settings;
+    let stored: Finish = "ended";
+    this.#write(job, async () => {
+      stored = await store.finish(jobId, owner, outcome, job.data.cache);
+    }).finally(() => {
+      // A newer run took the job over while this worker stalled: its outcome is not this one.
+      if (stored === "superseded") this.#log("warn", "job.superseded", job, { reason: SUPERSEDED });
+      else this.#logEnd(job, outcome);
       this.#depart(job, "done");
+    });
+  }
+
+  /** Jobs that ended on this worker (for the worker registry). */
+  get ended(): number {
+    return this.#ended;
+  }
+
+  /** At shutdown: back to the queue if the job may start again (Redis decides), else `lost`. */
+  #handBack(job: LocalJob): void {
+    let how: HandBack = "ended";
+    this.#write(job, async () => {
+      how = await this.#settings.store.handBack(job.jobId, this.#settings.owner, SHUTDOWN_REASON);
+    }).finally(() => {
+      if (how === "lost") this.#logEnd(job, { kind: "lost", reason: SHUTDOWN_REASON });
+      else this.#log("info", "job.handedBack", job, { handedBack: how === "queued" });
+      this.#depart(job, how === "queued" ? "handBack" : "done");
     });
   }
 

@@ -21,7 +21,7 @@ export class QueueKeys {
     this.#base = `${prefix}:${queueName}:cb:`;
   }
 
-  /** Hash: state, owner, outcome, endedAt, progress, seq, runs, retry. */
+  /** Hash: state, owner, outcome, endedAt, progress, seq, runs, retry, submittedAt, startedAt. */
   job(jobId: string): string {
     return `${this.#base}job:${jobId}`;
   }
@@ -44,6 +44,25 @@ export class QueueKeys {
   /** A memoised result (JSON), with the request's TTL. */
   cache(key: string): string {
     return `${this.#base}cache:${key}`;
+  }
+
+  /**
+   * Hash `{ id, since }`: the epoch of the queue's data, created with the first job. Job ids end
+   * with it, so a record missing under a newer epoch is known to be lost (Redis lost its data),
+   * not expired.
+   */
+  get epoch(): string {
+    return `${this.#base}epoch`;
+  }
+
+  /** Sorted set of worker ids, scored by when each was last seen (ms): the worker registry. */
+  get workers(): string {
+    return `${this.#base}workers`;
+  }
+
+  /** Hash describing one worker (host, pid, startedAt, lastSeen, jobsDone, ...), with a TTL of `leaseMs`. */
+  worker(workerId: string): string {
+    return `${this.#base}worker:${workerId}`;
   }
 
   /** The secret shared by every process using the queue. */

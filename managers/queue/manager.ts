@@ -10,13 +10,13 @@ import {
   type JobRequest,
   type JobState,
   type JobUpdate,
-  newJobId,
   type QueueWorkerOptions,
   type QueueWorkerSource,
   type RunningQueueWorker,
   registerQueueWorkerSource,
   unregisterQueueWorkerSource,
 } from "../../src/index.js";
+import { newEpoch, queueJobId } from "./ids.js";
 import type { QueueJobData } from "./jobs.js";
 import { QueueKeys } from "./keys.js";
 import {
@@ -37,6 +37,8 @@ import {
 } from "./redis.js";
 import { JobStore } from "./store.js";
 import { startQueueWorker } from "./worker.js";
+
+const START_HINT = "Start one with `npx background-callbacks worker <your app module>`.";
 
 /** The web side: one client (the user's, or one made from the URL), BullMQ's `Queue`, the store. */
 interface WebSide {
@@ -72,6 +74,9 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
   readonly #keys: QueueKeys;
   readonly #workers = new Set<RunningQueueWorker>();
   #side: Promise<WebSide> | undefined;
+  /** The epoch of the queue's data as last seen; a first guess until Redis answers. */
+  #epoch = newEpoch();
+  #warnedNoWorker = false;
 
   constructor(options: QueueManagerOptions) {
     super();
@@ -148,10 +153,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
 
   protected async doSubmit(job: JobRequest): Promise<JobHandle> {
     const side = await this.#open();
-    const jobId = newJobId();
-    const hit = await this.#call(side, "submit a job", () =>
-      side.store.submit(jobId, this.#options.retryLost, job.cache?.key),
-    );
+    const { jobId, hit } = await this.#call(side, "submit a job", () => this.#record(side, job.cache?.key));
     if (hit) return { jobId };
     const data: QueueJobData = {
       callbackId: job.callbackId,
@@ -164,10 +166,20 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
       await queue.add(job.callbackId, data, { jobId, removeOnComplete: true, removeOnFail: true, attempts: 1 });
     } catch (error) {
       await side.store.forget(jobId).catch(() => undefined);
-      const down = side.client.client.status === "ready" ? undefined : side.client.lastError;
+      const down = side.client.client.status === "ready" ? undefined : (side.client.lastError ?? true);
       throw backendError("add the job to the queue", this.#options.connection.shown, error, down);
     }
     return { jobId };
+  }
+
+  /** Writes the job's record under an id that carries the queue's epoch (learnt on the first try). */
+  async #record(side: WebSide, cacheKey: string | undefined): Promise<{ jobId: string; hit: boolean }> {
+    for (;;) {
+      const jobId = queueJobId(this.#epoch);
+      const reply = await side.store.submit(jobId, this.#options.retryLost, cacheKey);
+      if (typeof reply === "boolean") return { jobId, hit: reply };
+      this.#epoch = reply.epoch;
+    }
   }
 
   protected async doTake(jobId: string): Promise<JobUpdate> {
@@ -236,12 +248,30 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
     const client: OwnedClient = owned
       ? createClient(deps, connection, "web")
       : { client: connection.client as RedisClient };
+    const { queueName, ttlMs, leaseMs, noWorkerTimeoutMs } = this.#options;
     const store = new JobStore(client.client, {
       keys: this.#keys,
-      ttlMs: this.#options.ttlMs,
-      leaseMs: this.#options.leaseMs,
+      ttlMs,
+      leaseMs,
+      noWorkerMs: noWorkerTimeoutMs,
+      noWorkerMessage: `No worker runs for queue "${queueName}": none has served it for ${noWorkerTimeoutMs / 1000} s. ${START_HINT}`,
+      onNoWorker: (jobId) => this.#noWorker(side, jobId),
     });
-    return { deps, client, owned, store };
+    const side: WebSide = { deps, client, owned, store };
+    return side;
+  }
+
+  /** A read ended a queued job because no worker runs: drop it from BullMQ, and warn once. */
+  #noWorker(side: WebSide, jobId: string): void {
+    void this.#queue(side)
+      .remove(jobId)
+      .catch(() => 0);
+    if (this.#warnedNoWorker || this.closed) return;
+    this.#warnedNoWorker = true;
+    process.emitWarning(
+      `[background-callbacks:queue] No worker runs for ${this.describe()}: queued jobs end with an error after ${this.#options.noWorkerTimeoutMs} ms. ${START_HINT}`,
+      { code: "NO_WORKER" },
+    );
   }
 
   #queue(side: WebSide): Queue<QueueJobData, void> {
@@ -261,7 +291,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
     try {
       return await fn();
     } catch (error) {
-      const down = side.client.client.status === "ready" ? undefined : side.client.lastError;
+      const down = side.client.client.status === "ready" ? undefined : (side.client.lastError ?? true);
       throw backendError(action, this.#options.connection.shown, error, down);
     }
   }

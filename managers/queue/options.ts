@@ -35,10 +35,19 @@ export interface QueueManagerOptions extends LocalWorkerOptions {
   /** How often a worker renews the leases of its jobs. At most half of `leaseMs`. @default 2_000 */
   readonly heartbeatMs?: number;
   /**
-   * Re-run, once, a job whose worker process died or shut down before the job ended, instead of
-   * ending it `lost`. Only for jobs that are safe to run twice. @default false
+   * Let a job start a second time when its first run did not end: its worker died, stalled past
+   * `leaseMs`, or shut down before the job ended. Every start counts, so a job starts at most
+   * twice, then ends `lost`. A stalled worker's run can overlap the second run until the stalled
+   * worker resumes and stops it. Only for jobs that are safe to run twice. @default false
    */
   readonly retryLost?: boolean;
+  /**
+   * A queued job ends with an `error` outcome ("no worker runs for queue ...") when no live worker
+   * has served the queue for this long (counted from the job's submission at the earliest), and
+   * the web process warns once. At least `leaseMs`; `0` turns the check off.
+   * @default 30_000, or `leaseMs` when that is longer
+   */
+  readonly noWorkerTimeoutMs?: number;
 }
 
 /** Where the manager connects: a URL (the manager creates and closes its clients) or a client. */
@@ -71,6 +80,7 @@ export function resolveQueueOptions(options: QueueManagerOptions): ResolvedQueue
     leaseMs: options.leaseMs ?? 10_000,
     heartbeatMs: options.heartbeatMs ?? 2_000,
     retryLost: options.retryLost ?? false,
+    noWorkerTimeoutMs: options.noWorkerTimeoutMs ?? Math.max(30_000, options.leaseMs ?? 10_000),
   };
   assertInteger(PART, "leaseMs", resolved.leaseMs, 100);
   assertInteger(PART, "heartbeatMs", resolved.heartbeatMs, 10);
@@ -78,6 +88,13 @@ export function resolveQueueOptions(options: QueueManagerOptions): ResolvedQueue
     throw invalidArgument(
       PART,
       `Expected \`leaseMs\` to be at least twice \`heartbeatMs\` (${resolved.heartbeatMs}), got ${describeValue(resolved.leaseMs)}`,
+    );
+  }
+  assertInteger(PART, "noWorkerTimeoutMs", resolved.noWorkerTimeoutMs, 0);
+  if (resolved.noWorkerTimeoutMs !== 0 && resolved.noWorkerTimeoutMs < resolved.leaseMs) {
+    throw invalidArgument(
+      PART,
+      `Expected \`noWorkerTimeoutMs\` to be 0 (off) or at least \`leaseMs\` (${resolved.leaseMs}), got ${describeValue(resolved.noWorkerTimeoutMs)}`,
     );
   }
   if (typeof resolved.retryLost !== "boolean") {

@@ -47,7 +47,8 @@ export interface OwnedClient {
 
 /**
  * Creates a client for `use`:
- * - `web`: fails fast while Redis is unreachable (no offline queue), as BullMQ advises for producers;
+ * - `web`: fails fast while Redis is unreachable (no offline queue), as BullMQ advises for producers,
+ *   and within {@link CONNECT_WAIT_MS} when a connected Redis stops answering;
  * - `worker`: waits through outages (`maxRetriesPerRequest: null`, offline queue), as BullMQ's
  *   Worker requires, so that no outcome is lost while Redis restarts.
  * A URL gives a new client; an instance given by the user is duplicated (it stays the user's).
@@ -55,7 +56,7 @@ export interface OwnedClient {
 export function createClient(deps: Dependencies, connection: ConnectionSpec, use: "web" | "worker"): OwnedClient {
   const options =
     use === "web"
-      ? { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 }
+      ? { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: CONNECT_WAIT_MS }
       : { lazyConnect: true, enableOfflineQueue: true, maxRetriesPerRequest: null };
   let client: RedisClient;
   if ("url" in connection) client = new deps.Redis(connection.url, options);
@@ -166,10 +167,22 @@ export class Script {
  * Wraps a Redis failure as `BACKEND`, naming what failed and where. `down` is the connection error
  * when the client is not connected (the command failed fast instead of waiting).
  */
-export function backendError(action: string, where: string, error: unknown, down?: Error): BackgroundCallbackError {
+export function backendError(
+  action: string,
+  where: string,
+  error: unknown,
+  down?: Error | true,
+): BackgroundCallbackError {
   if (error instanceof BackgroundCallbackError) return error;
   const reason = error instanceof Error ? error.message : String(error);
-  const problem = down ? `is unreachable (${down.message})` : `failed (${reason})`;
+  const problem =
+    down === true
+      ? "is unreachable (connection lost)"
+      : down
+        ? `is unreachable (${down.message})`
+        : reason === "Command timed out"
+          ? `did not answer within ${CONNECT_WAIT_MS} ms`
+          : `failed (${reason})`;
   return new BackgroundCallbackError(
     "BACKEND",
     `[background-callbacks:queue] Cannot ${action}: Redis at ${where} ${problem}; retry once it is back`,

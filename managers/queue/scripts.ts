@@ -4,51 +4,100 @@
  * take's read-and-clear cannot lose an update written at the same moment.
  *
  * The job hash (`QueueKeys.job`) holds: `state` (queued | running | done), `owner` (the worker
- * that took the job), `outcome` (JSON), `endedAt`, `progress` (JSON, newest not yet taken),
- * `seq` (progress and side updates written), `runs` (times started), `retry` ("1" for retryLost),
- * `submittedAt`, `startedAt`.
+ * run that took the job: the run token), `outcome` (JSON), `endedAt`, `progress` (JSON, newest not
+ * yet taken), `seq` (progress and side updates written), `runs` (times started, hand-backs
+ * included), `retry` ("1" for retryLost), `submittedAt`, `startedAt`.
+ *
+ * A record has no TTL while its job is queued or running: only the outcome starts the `ttlMs`
+ * countdown (of the record and of its side-update list), so a live job never expires.
  */
 
-/**
- * Decides a job's outcome for a reader: the stored one; else `lost` when the job started on a
- * worker whose lease expired, unless it will run again (`retry`, fewer than `maxRuns` starts). A
- * job taken but never started goes back to the queue with its worker's lease. Returns the
- * outcome ('' for none) and the state ('' when there is no record).
- */
-const SETTLE = `
-local function settle(job, lease, now, ttl, reason, maxRuns)
-  local f = redis.call('HMGET', job, 'outcome', 'owner', 'retry', 'runs', 'state', 'startedAt')
-  if f[1] then return f[1], 'done' end
-  if not f[5] then return '', '' end
-  if not f[2] or redis.call('EXISTS', lease) == 1 then return '', f[5] end
-  if not f[6] or (f[3] == '1' and (tonumber(f[4]) or 0) < tonumber(maxRuns)) then return '', 'queued' end
-  local outcome = cjson.encode({kind = 'lost', reason = reason})
+/** Stores an outcome and starts the TTL of the record and of its side updates. */
+const END = `
+local function finish_job(job, props, outcome, now, ttl)
   redis.call('HSET', job, 'outcome', outcome, 'state', 'done', 'endedAt', now)
   redis.call('PEXPIRE', job, ttl)
-  return outcome, 'done'
+  redis.call('PEXPIRE', props, ttl)
 end
 `;
 
 /**
- * Whether the worker `owner` may still write for a job: no outcome yet, and no other worker took
- * it over. A record that vanished (Redis restarted without persistence) is put back.
+ * Decides a job's outcome for a reader. KEYS job, props, lease, workers, epoch · ARGV now, ttl,
+ * lostReason, maxRuns, noWorkerMs, noWorkerOutcome, idEpoch, epochCandidate, goneOutcome, graceMs.
+ *
+ * - the stored outcome;
+ * - `lost` when the job started on a worker whose lease expired, unless it may start again
+ *   (`retry`, fewer than `maxRuns` starts);
+ * - the `noWorker` error when the job waits and no worker has been seen for `noWorkerMs`;
+ * - for a record that is missing while the job's id names an older epoch of the data (Redis lost
+ *   it), `lost` once workers had `graceMs` to put back the records of jobs they run.
+ * Returns the outcome ('' for none), the state ('' when there is no record) and what this call
+ * decided ('noWorker' or '').
+ */
+const SETTLE = `${END}
+local function vanished(K, A)
+  if A[7] == '' then return '', '', '' end
+  if redis.call('HSETNX', K[5], 'id', A[8]) == 1 then redis.call('HSET', K[5], 'since', A[1]) end
+  local e = redis.call('HMGET', K[5], 'id', 'since')
+  if e[1] == A[7] then return '', '', '' end
+  if tonumber(A[1]) - (tonumber(e[2]) or 0) < tonumber(A[10]) then return '', 'running', '' end
+  finish_job(K[1], K[2], A[9], A[1], A[2])
+  return A[9], 'done', ''
+end
+
+local function settle(K, A)
+  local f = redis.call('HMGET', K[1], 'outcome', 'owner', 'retry', 'runs', 'state', 'startedAt', 'submittedAt')
+  if f[1] then return f[1], 'done', '' end
+  if not f[5] then return vanished(K, A) end
+  if f[2] and redis.call('EXISTS', K[3]) == 1 then return '', f[5], '' end
+  if f[2] and f[6] and (f[3] ~= '1' or (tonumber(f[4]) or 0) >= tonumber(A[4])) then
+    local outcome = cjson.encode({kind = 'lost', reason = A[3]})
+    finish_job(K[1], K[2], outcome, A[1], A[2])
+    return outcome, 'done', ''
+  end
+  local bound = tonumber(A[5])
+  if bound > 0 then
+    local top = redis.call('ZREVRANGE', K[4], 0, 0, 'WITHSCORES')
+    local seen = math.max(tonumber(top[2]) or 0, tonumber(f[7]) or tonumber(A[1]))
+    if tonumber(A[1]) - seen > bound then
+      finish_job(K[1], K[2], A[6], A[1], A[2])
+      return A[6], 'done', 'noWorker'
+    end
+  end
+  return '', 'queued', ''
+end
+`;
+
+/**
+ * Whether the worker run `owner` may still write for a job: no outcome yet, and no other run took
+ * it over. A record that vanished (Redis restarted without persistence) is put back, without a
+ * TTL, as the job still lives.
  */
 const OWN = `
-local function own(job, owner, state, ttl)
+local function own(job, owner, state)
   local f = redis.call('HMGET', job, 'outcome', 'owner', 'state')
   if f[1] then return false end
   if f[2] and f[2] ~= owner then return false end
   if not f[3] then
     redis.call('HSET', job, 'owner', owner, 'state', state)
     if state == 'running' then redis.call('HSET', job, 'startedAt', 0, 'runs', 1) end
-    redis.call('PEXPIRE', job, ttl)
   end
   return true
 end
 `;
 
-/** KEYS job, cache · ARGV now, ttl, retry, useCache → 1 when a memoised result was stored as the outcome. */
+/**
+ * KEYS job, cache, epoch · ARGV now, ttl, retry, useCache, idEpoch → 1 when a memoised result was
+ * stored as the outcome, 0 when queued, or the current epoch when the job id names another one
+ * (nothing written: the caller makes a new id). The first job's epoch becomes the queue's. The
+ * record gets no TTL: the job is live until its outcome.
+ */
 export const SUBMIT = `
+if ARGV[5] ~= '' then
+  if redis.call('HSETNX', KEYS[3], 'id', ARGV[5]) == 1 then redis.call('HSET', KEYS[3], 'since', ARGV[1]) end
+  local epoch = redis.call('HGET', KEYS[3], 'id')
+  if epoch ~= ARGV[5] then return epoch end
+end
 if ARGV[4] == '1' then
   local hit = redis.call('GET', KEYS[2])
   if hit then
@@ -59,140 +108,146 @@ if ARGV[4] == '1' then
   end
 end
 redis.call('HSET', KEYS[1], 'state', 'queued', 'submittedAt', ARGV[1], 'retry', ARGV[3], 'runs', 0)
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 0
 `;
 
 /**
- * KEYS job, props, lease · ARGV now, ttl, lostReason, maxRuns → { state, progress, outcome, props }.
- * Reads and clears progress and side updates (what a job reported before it ended comes with the
- * outcome, once); the outcome stays.
+ * KEYS job, props, lease, workers, epoch · ARGV as SETTLE → { state, progress, outcome, props,
+ * decided }. Reads and clears progress and side updates (what a job reported before it ended
+ * comes with the outcome, once); the outcome stays.
  */
 export const TAKE = `${SETTLE}
-local outcome, state = settle(KEYS[1], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-if state == '' then return {'', '', '', {}} end
+local outcome, state, decided = settle(KEYS, ARGV)
+if state == '' then return {'', '', '', {}, ''} end
 local progress = redis.call('HGET', KEYS[1], 'progress') or ''
 redis.call('HDEL', KEYS[1], 'progress')
 local props = redis.call('LRANGE', KEYS[2], 0, -1)
 if #props > 0 then redis.call('DEL', KEYS[2]) end
-return {state, progress, outcome, props}
+return {state, progress, outcome, props, decided}
 `;
 
-/** KEYS job, lease · ARGV now, ttl, lostReason, maxRuns → state, '' when unknown. */
+/** KEYS, ARGV as TAKE → { state ('' when unknown), decided }. */
 export const STATUS = `${SETTLE}
-local outcome, state = settle(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
-return state
+local outcome, state, decided = settle(KEYS, ARGV)
+return {state, decided}
 `;
 
 /**
  * KEYS job, props, cancel · ARGV now, ttl, cancelTtl → the state before ('' when unknown or
  * ended). Stores the `cancelled` outcome and drops what was not taken.
  */
-export const CANCEL = `
+export const CANCEL = `${END}
 local f = redis.call('HMGET', KEYS[1], 'state', 'outcome')
 if not f[1] or f[2] then return '' end
-redis.call('HSET', KEYS[1], 'outcome', '{"kind":"cancelled"}', 'state', 'done', 'endedAt', ARGV[1])
 redis.call('HDEL', KEYS[1], 'progress')
 redis.call('DEL', KEYS[2])
+finish_job(KEYS[1], KEYS[2], '{"kind":"cancelled"}', ARGV[1], ARGV[2])
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return f[1]
 `;
 
 /**
- * KEYS job, lease, cancel · ARGV owner, leaseMs, now, ttl, lostReason, maxRuns → 'run' (the job is
- * this worker's now), 'gone' (no record), 'ended' (outcome or cancel request), 'busy' (another live
- * worker has it) or 'lost' (it started on a worker that died, and must not run again).
+ * KEYS job, lease, cancel, props · ARGV owner, leaseMs, now, ttl, lostReason, maxRuns, limitReason
+ * → 'run' (the job is this run's now), 'gone' (no record), 'ended' (outcome or cancel request),
+ * 'busy' (another live run holds it) or 'lost' (it may not start again: it started on a worker that
+ * died, or it already started as often as allowed: once, or `maxRuns` times with retryLost).
  */
-export const CLAIM = `
+export const CLAIM = `${END}
 local f = redis.call('HMGET', KEYS[1], 'state', 'outcome', 'owner', 'retry', 'runs', 'startedAt')
 if not f[1] then return 'gone' end
 if f[2] then return 'ended' end
 if redis.call('EXISTS', KEYS[3]) == 1 then
-  redis.call('HSET', KEYS[1], 'outcome', '{"kind":"cancelled"}', 'state', 'done', 'endedAt', ARGV[3])
+  finish_job(KEYS[1], KEYS[4], '{"kind":"cancelled"}', ARGV[3], ARGV[4])
   return 'ended'
 end
-if f[3] then
-  if f[3] == ARGV[1] or redis.call('EXISTS', KEYS[2]) == 1 then return 'busy' end
-  if f[6] and (f[4] ~= '1' or (tonumber(f[5]) or 0) >= tonumber(ARGV[6])) then
-    redis.call('HSET', KEYS[1], 'outcome', cjson.encode({kind = 'lost', reason = ARGV[5]}), 'state', 'done', 'endedAt', ARGV[3])
-    return 'lost'
-  end
+if f[3] and (f[3] == ARGV[1] or redis.call('EXISTS', KEYS[2]) == 1) then return 'busy' end
+local runs = tonumber(f[5]) or 0
+local limit = 1
+if f[4] == '1' then limit = tonumber(ARGV[6]) end
+if runs >= limit then
+  local reason = ARGV[7]
+  if f[3] and f[6] then reason = ARGV[5] end
+  finish_job(KEYS[1], KEYS[4], cjson.encode({kind = 'lost', reason = reason}), ARGV[3], ARGV[4])
+  return 'lost'
 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'state', 'queued')
 redis.call('HDEL', KEYS[1], 'progress', 'startedAt')
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 'run'
 `;
 
-/** KEYS job · ARGV owner, ttl, now → 1 when the job is still this worker's (now `running`), else 0. */
+/** KEYS job · ARGV owner, now → 1 when the job is still this run's (now `running`), else 0. */
 export const STARTED = `${OWN}
-if not own(KEYS[1], ARGV[1], 'queued', ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', ARGV[3])
+if not own(KEYS[1], ARGV[1], 'queued') then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'runs', 1)
 return 1
 `;
 
-/** KEYS job · ARGV owner, ttl, value → 1 when written. */
+/** KEYS job · ARGV owner, value → 1 when written. */
 export const PROGRESS = `${OWN}
-if not own(KEYS[1], ARGV[1], 'running', ARGV[2]) then return 0 end
-redis.call('HSET', KEYS[1], 'progress', ARGV[3])
+if not own(KEYS[1], ARGV[1], 'running') then return 0 end
+redis.call('HSET', KEYS[1], 'progress', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'seq', 1)
 return 1
 `;
 
-/** KEYS job, props · ARGV owner, ttl, entry → 1 when appended. */
+/** KEYS job, props · ARGV owner, entry → 1 when appended. */
 export const PROPS = `${OWN}
-if not own(KEYS[1], ARGV[1], 'running', ARGV[2]) then return 0 end
-redis.call('RPUSH', KEYS[2], ARGV[3])
-redis.call('PEXPIRE', KEYS[2], ARGV[2])
+if not own(KEYS[1], ARGV[1], 'running') then return 0 end
+redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'seq', 1)
 return 1
 `;
 
 /**
- * KEYS job, lease, cancel · ARGV owner, ttl, leaseMs, state → 1 when the lease was renewed, 0 when
- * the job ended, was cancelled or was taken over (the worker then stops it).
+ * KEYS job, lease, cancel · ARGV owner, leaseMs, state → 1 when the lease was renewed, 0 when the
+ * job ended, was cancelled or was taken over by a newer run (this run then stops).
  */
 export const HEARTBEAT = `${OWN}
-if redis.call('EXISTS', KEYS[3]) == 1 or not own(KEYS[1], ARGV[1], ARGV[4], ARGV[2]) then return 0 end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if redis.call('EXISTS', KEYS[3]) == 1 or not own(KEYS[1], ARGV[1], ARGV[3]) then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 return 1
 `;
 
 /**
  * KEYS job, props, lease, cache · ARGV owner, ttl, now, outcome, kind, cacheTtl, value → 1 when this
- * outcome was stored (it is the first), else 0. Memoises a result when `cacheTtl` > 0.
+ * outcome was stored (it is the first), 0 when the job already had one, 2 when a newer run took the
+ * job over (nothing written). Memoises a result when `cacheTtl` > 0.
  */
-export const FINISH = `
+export const FINISH = `${END}
 if redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
 local f = redis.call('HMGET', KEYS[1], 'outcome', 'owner')
-if f[1] or (f[2] and f[2] ~= ARGV[1]) then return 0 end
-redis.call('HSET', KEYS[1], 'outcome', ARGV[4], 'state', 'done', 'endedAt', ARGV[3], 'owner', ARGV[1])
+if f[1] then return 0 end
+if f[2] and f[2] ~= ARGV[1] then return 2 end
 if ARGV[5] == 'cancelled' then
   redis.call('HDEL', KEYS[1], 'progress')
   redis.call('DEL', KEYS[2])
-else
-  redis.call('PEXPIRE', KEYS[2], ARGV[2])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('HSET', KEYS[1], 'owner', ARGV[1])
+finish_job(KEYS[1], KEYS[2], ARGV[4], ARGV[3], ARGV[2])
 if ARGV[5] == 'result' and tonumber(ARGV[6]) > 0 then redis.call('SET', KEYS[4], ARGV[7], 'PX', ARGV[6]) end
 return 1
 `;
 
 /**
- * KEYS job, lease · ARGV owner → 1 when the job is queued again for another worker, else 0. A
- * graceful hand-back does not count as a start.
+ * KEYS job, lease, props · ARGV owner, maxRuns, now, ttl, lostOutcome → 1 when the job is queued
+ * again for another worker, 2 when it may not start again (it started once, or `maxRuns` times
+ * with retryLost: `lostOutcome` is stored), 0 when it ended or another run has it. The start
+ * that was handed back still counts.
  */
-export const HAND_BACK = `
-local f = redis.call('HMGET', KEYS[1], 'outcome', 'owner', 'startedAt')
+export const HAND_BACK = `${END}
+local f = redis.call('HMGET', KEYS[1], 'outcome', 'owner', 'startedAt', 'runs', 'retry')
 if f[1] or f[2] ~= ARGV[1] then return 0 end
+local limit = 1
+if f[5] == '1' then limit = tonumber(ARGV[2]) end
+redis.call('DEL', KEYS[2])
+if f[3] and (tonumber(f[4]) or 0) >= limit then
+  finish_job(KEYS[1], KEYS[3], ARGV[5], ARGV[3], ARGV[4])
+  return 2
+end
 redis.call('HSET', KEYS[1], 'state', 'queued')
 redis.call('HDEL', KEYS[1], 'owner', 'progress', 'startedAt')
-if f[3] then redis.call('HINCRBY', KEYS[1], 'runs', -1) end
-redis.call('DEL', KEYS[2])
 return 1
 `;
 

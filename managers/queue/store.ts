@@ -7,6 +7,7 @@ import {
   mergeSideUpdate,
   type SideUpdates,
 } from "../../src/index.js";
+import { epochOf, newEpoch } from "./ids.js";
 import type { QueueKeys } from "./keys.js";
 import type { RedisClient } from "./options.js";
 import { Script } from "./redis.js";
@@ -27,24 +28,47 @@ const scripts = {
   secret: new Script(lua.SECRET),
 };
 
-/** How many times a job may start: once, plus one re-run with `retryLost`. */
+/** How many times a job may start with `retryLost` (hand-backs included); once without it. */
 export const MAX_RUNS = 2;
 
 /** How long a "cancel requested" key lives; the `cancelled` outcome in the job hash outlives it. */
 const CANCEL_TTL_MS = 60_000;
 
+/** Entries of the worker registry older than this are dropped when a live worker checks in. */
+const REGISTRY_KEEP_MS = 3_600_000;
+
 const LOST_REASON = "The worker process that ran the job stopped (its lease expired) before the job ended";
+const LIMIT_REASON = `The job already started as often as allowed (once; ${MAX_RUNS} times with retryLost) without ending`;
+const GONE_OUTCOME = JSON.stringify({
+  kind: "lost",
+  reason:
+    "Redis lost the job's record before the job ended (it restarted without persistence, or its data was flushed)",
+});
 
 /** What a worker learns when it takes a job from BullMQ. */
 export type Claim = "run" | "gone" | "ended" | "busy" | "lost";
 
+/** How a worker's final write went: stored, the job had an outcome already, or a newer run has it. */
+export type Finish = "stored" | "ended" | "superseded";
+
+/** How a hand-back went: queued again, ended `lost` (no start left), or ended/taken over before. */
+export type HandBack = "queued" | "lost" | "ended";
+
 /** Settings of a {@link JobStore}. */
 export interface StoreSettings {
   readonly keys: QueueKeys;
-  /** TTL of job records, refreshed while the job runs. */
+  /** TTL of job records, counted from the job's end. */
   readonly ttlMs: number;
   readonly leaseMs: number;
+  /** A queued job ends with `noWorkerMessage` when no worker was seen for this long (0: never). */
+  readonly noWorkerMs?: number;
+  readonly noWorkerMessage?: string;
+  /** Called when a read ended a job because no worker runs. */
+  onNoWorker?(jobId: string): void;
 }
+
+/** What a worker writes about itself in the registry. */
+export type WorkerInfo = Readonly<Record<string, string | number>>;
 
 /**
  * The job records of one queue in Redis, each operation one atomic Lua script. The web side
@@ -53,21 +77,26 @@ export interface StoreSettings {
 export class JobStore {
   readonly #client: RedisClient;
   readonly #keys: QueueKeys;
-  readonly #ttl: number;
-  readonly #leaseMs: number;
+  readonly #settings: StoreSettings;
+  readonly #noWorker: string;
 
   constructor(client: RedisClient, settings: StoreSettings) {
     this.#client = client;
     this.#keys = settings.keys;
-    this.#ttl = settings.ttlMs;
-    this.#leaseMs = settings.leaseMs;
+    this.#settings = settings;
+    this.#noWorker = JSON.stringify({ kind: "error", message: settings.noWorkerMessage ?? "No worker runs" });
   }
 
-  /** Writes a queued record, or the memoised result as the outcome. Returns whether it was a hit. */
-  async submit(jobId: string, retry: boolean, cacheKey?: string): Promise<boolean> {
-    const keys = [this.#keys.job(jobId), this.#keys.cache(cacheKey ?? "")];
-    const hit = await scripts.submit.run(this.#client, keys, [Date.now(), this.#ttl, retry ? 1 : 0, cacheKey ? 1 : 0]);
-    return Number(hit) === 1;
+  /**
+   * Writes a queued record, or the memoised result as the outcome. Returns whether it was a hit,
+   * or the queue's epoch when `jobId` names another one (nothing written).
+   */
+  async submit(jobId: string, retry: boolean, cacheKey?: string): Promise<boolean | { epoch: string }> {
+    const k = this.#keys;
+    const keys = [k.job(jobId), k.cache(cacheKey ?? ""), k.epoch];
+    const args = [Date.now(), this.#settings.ttlMs, retry ? 1 : 0, cacheKey ? 1 : 0, epochOf(jobId)];
+    const reply = await scripts.submit.run(this.#client, keys, args);
+    return typeof reply === "string" ? { epoch: reply } : Number(reply) === 1;
   }
 
   /** Deletes a record whose job never reached the queue. */
@@ -76,13 +105,15 @@ export class JobStore {
   }
 
   async take(jobId: string): Promise<JobUpdate> {
-    const k = this.#keys;
-    const reply = (await scripts.take.run(
-      this.#client,
-      [k.job(jobId), k.props(jobId), k.lease(jobId)],
-      this.#readArgs(),
-    )) as [string, string, string, string[]];
-    const [state, progress, outcome, props] = reply;
+    const reply = (await scripts.take.run(this.#client, this.#readKeys(jobId), this.#readArgs(jobId))) as [
+      string,
+      string,
+      string,
+      string[],
+      string,
+    ];
+    const [state, progress, outcome, props, decided] = reply;
+    if (decided === "noWorker") this.#settings.onNoWorker?.(jobId);
     if (state === "") return {};
     const sideUpdates: SideUpdates = {};
     for (const entry of props) {
@@ -97,16 +128,19 @@ export class JobStore {
   }
 
   async status(jobId: string): Promise<JobState> {
-    const k = this.#keys;
-    const state = await scripts.status.run(this.#client, [k.job(jobId), k.lease(jobId)], this.#readArgs());
-    return state === "" ? "unknown" : (state as JobState);
+    const reply = (await scripts.status.run(this.#client, this.#readKeys(jobId), this.#readArgs(jobId))) as [
+      string,
+      string,
+    ];
+    if (reply[1] === "noWorker") this.#settings.onNoWorker?.(jobId);
+    return reply[0] === "" ? "unknown" : (reply[0] as JobState);
   }
 
   /** Stores the `cancelled` outcome. Returns the state before, or undefined for unknown or ended jobs. */
   async cancel(jobId: string): Promise<"queued" | "running" | undefined> {
     const k = this.#keys;
     const keys = [k.job(jobId), k.props(jobId), k.cancel(jobId)];
-    const before = await scripts.cancel.run(this.#client, keys, [Date.now(), this.#ttl, CANCEL_TTL_MS]);
+    const before = await scripts.cancel.run(this.#client, keys, [Date.now(), this.#settings.ttlMs, CANCEL_TTL_MS]);
     return before === "queued" || before === "running" ? before : undefined;
   }
 
@@ -119,58 +153,111 @@ export class JobStore {
     return String(await scripts.secret.run(this.#client, [this.#keys.secret], [candidate]));
   }
 
-  /** The worker `owner` takes the job, if it may run. */
+  /** The worker run `owner` takes the job, if it may start. */
   async claim(jobId: string, owner: string): Promise<Claim> {
     const k = this.#keys;
-    const keys = [k.job(jobId), k.lease(jobId), k.cancel(jobId)];
-    const args = [owner, this.#leaseMs, Date.now(), this.#ttl, LOST_REASON, MAX_RUNS];
+    const keys = [k.job(jobId), k.lease(jobId), k.cancel(jobId), k.props(jobId)];
+    const { leaseMs, ttlMs } = this.#settings;
+    const args = [owner, leaseMs, Date.now(), ttlMs, LOST_REASON, MAX_RUNS, LIMIT_REASON];
     return (await scripts.claim.run(this.#client, keys, args)) as Claim;
   }
 
-  /** Marks the job running. Returns false when it is no longer this worker's to run. */
+  /** Marks the job running (one more start). Returns false when it is no longer this run's. */
   async started(jobId: string, owner: string): Promise<boolean> {
-    return (
-      Number(await scripts.started.run(this.#client, [this.#keys.job(jobId)], [owner, this.#ttl, Date.now()])) === 1
-    );
+    return Number(await scripts.started.run(this.#client, [this.#keys.job(jobId)], [owner, Date.now()])) === 1;
   }
 
   async progress(jobId: string, owner: string, value: Json): Promise<void> {
-    await scripts.progress.run(this.#client, [this.#keys.job(jobId)], [owner, this.#ttl, JSON.stringify(value)]);
+    await scripts.progress.run(this.#client, [this.#keys.job(jobId)], [owner, JSON.stringify(value)]);
   }
 
   async props(jobId: string, owner: string, id: string, props: Record<string, Json>): Promise<void> {
     const keys = [this.#keys.job(jobId), this.#keys.props(jobId)];
-    await scripts.props.run(this.#client, keys, [owner, this.#ttl, JSON.stringify([id, props])]);
+    await scripts.props.run(this.#client, keys, [owner, JSON.stringify([id, props])]);
   }
 
-  /** Renews the lease. Returns false when the job ended or was cancelled or taken over. */
+  /** Renews the lease. Returns false when the job ended, was cancelled or was taken over. */
   async heartbeat(jobId: string, owner: string, state: "queued" | "running"): Promise<boolean> {
     const k = this.#keys;
     const keys = [k.job(jobId), k.lease(jobId), k.cancel(jobId)];
-    return Number(await scripts.heartbeat.run(this.#client, keys, [owner, this.#ttl, this.#leaseMs, state])) === 1;
+    return Number(await scripts.heartbeat.run(this.#client, keys, [owner, this.#settings.leaseMs, state])) === 1;
   }
 
-  /** Stores the outcome unless there is one; memoises a result. Returns whether it was stored. */
+  /** Stores the outcome unless there is one or a newer run has the job; memoises a result. */
   async finish(
     jobId: string,
     owner: string,
     outcome: JobOutcome,
     cache?: { key: string; ttlMs: number },
-  ): Promise<boolean> {
+  ): Promise<Finish> {
     const k = this.#keys;
     const keys = [k.job(jobId), k.props(jobId), k.lease(jobId), cache ? k.cache(cache.key) : k.job(jobId)];
     const value = outcome.kind === "result" ? JSON.stringify(outcome.value) : "";
-    const args = [owner, this.#ttl, Date.now(), JSON.stringify(outcome), outcome.kind, cache?.ttlMs ?? 0, value];
-    return Number(await scripts.finish.run(this.#client, keys, args)) === 1;
+    const args = [
+      owner,
+      this.#settings.ttlMs,
+      Date.now(),
+      JSON.stringify(outcome),
+      outcome.kind,
+      cache?.ttlMs ?? 0,
+      value,
+    ];
+    const reply = Number(await scripts.finish.run(this.#client, keys, args));
+    return reply === 1 ? "stored" : reply === 2 ? "superseded" : "ended";
   }
 
-  /** Puts the job back to `queued` for another worker. Returns false when it ended meanwhile. */
-  async handBack(jobId: string, owner: string): Promise<boolean> {
-    const keys = [this.#keys.job(jobId), this.#keys.lease(jobId)];
-    return Number(await scripts.handBack.run(this.#client, keys, [owner])) === 1;
+  /**
+   * Puts the job back to `queued` for another worker, if it may start again; otherwise ends it
+   * with `lost` (`reason`). Every start counts, handed back or not.
+   */
+  async handBack(jobId: string, owner: string, reason: string): Promise<HandBack> {
+    const k = this.#keys;
+    const keys = [k.job(jobId), k.lease(jobId), k.props(jobId)];
+    const lost = JSON.stringify({ kind: "lost", reason });
+    const args = [owner, MAX_RUNS, Date.now(), this.#settings.ttlMs, lost];
+    const reply = Number(await scripts.handBack.run(this.#client, keys, args));
+    return reply === 1 ? "queued" : reply === 2 ? "lost" : "ended";
   }
 
-  #readArgs(): (string | number)[] {
-    return [Date.now(), this.#ttl, LOST_REASON, MAX_RUNS];
+  /** Registers a live worker (or renews its entry): a hash with a TTL of `leaseMs`, and its score. */
+  async register(workerId: string, info: WorkerInfo): Promise<void> {
+    const k = this.#keys;
+    const now = Date.now();
+    const replies = await this.#client
+      .multi()
+      .hset(k.worker(workerId), { ...info, lastSeen: now })
+      .pexpire(k.worker(workerId), this.#settings.leaseMs)
+      .zadd(k.workers, now, workerId)
+      .zremrangebyscore(k.workers, "-inf", now - REGISTRY_KEEP_MS)
+      .exec();
+    const failed = replies?.find(([error]) => error !== null)?.[0];
+    if (failed) throw failed;
+  }
+
+  /** Removes a worker that stops from the registry. */
+  async unregister(workerId: string): Promise<void> {
+    const k = this.#keys;
+    await this.#client.multi().del(k.worker(workerId)).zrem(k.workers, workerId).exec();
+  }
+
+  #readKeys(jobId: string): string[] {
+    const k = this.#keys;
+    return [k.job(jobId), k.props(jobId), k.lease(jobId), k.workers, k.epoch];
+  }
+
+  #readArgs(jobId: string): (string | number)[] {
+    const { ttlMs, leaseMs, noWorkerMs = 0 } = this.#settings;
+    return [
+      Date.now(),
+      ttlMs,
+      LOST_REASON,
+      MAX_RUNS,
+      noWorkerMs,
+      this.#noWorker,
+      epochOf(jobId),
+      newEpoch(),
+      GONE_OUTCOME,
+      leaseMs,
+    ];
   }
 }

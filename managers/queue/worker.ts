@@ -79,6 +79,8 @@ class QueueWorker implements RunningQueueWorker {
   readonly #sub: OwnedClient;
   readonly #pool: WorkerPool;
   readonly #jobs: LocalJobs;
+  readonly #store: JobStore;
+  readonly #startedAt = Date.now();
   readonly #bull: Worker<QueueJobData, void>;
   readonly #timer: NodeJS.Timeout;
   #closing: Promise<void> | undefined;
@@ -93,10 +95,10 @@ class QueueWorker implements RunningQueueWorker {
     this.#data = data;
     this.#sub = sub;
     const store = new JobStore(data.client, { keys: settings.keys, ttlMs: options.ttlMs, leaseMs: options.leaseMs });
+    this.#store = store;
     this.#jobs = new LocalJobs({
       store,
       owner: this.#owner,
-      retryLost: options.retryLost,
       log: (event) => this.#log(event),
       stop: (jobId) => this.#stop(jobId),
     });
@@ -121,6 +123,7 @@ class QueueWorker implements RunningQueueWorker {
 
   async ready(): Promise<void> {
     await this.#bull.waitUntilReady();
+    await this.#checkIn();
     const { concurrency, options } = this.#settings;
     this.#log({ event: "worker.started", owner: this.#owner, concurrency, prefix: options.prefix });
   }
@@ -191,13 +194,26 @@ class QueueWorker implements RunningQueueWorker {
     if (!this.#bull.cancelJob(jobId, "cancelled")) this.#pool.cancel(jobId);
   }
 
+  /** Registers this worker, or renews its entry: web processes tell from it whether any worker runs. */
+  #checkIn(): Promise<void> {
+    return this.#store.register(this.#owner, {
+      host: hostname(),
+      pid: process.pid,
+      startedAt: this.#startedAt,
+      queue: this.#settings.options.queueName,
+      concurrency: this.#settings.concurrency,
+      running: this.#jobs.size,
+      jobsDone: this.#jobs.ended,
+    });
+  }
+
   #heartbeats(): NodeJS.Timeout {
     let busy = false;
     const timer = setInterval(() => {
-      if (busy || this.#jobs.size === 0) return;
+      if (busy) return;
       busy = true;
-      this.#jobs
-        .heartbeat()
+      // Leases are renewed through the shutdown's grace period; the registry entry is not.
+      Promise.all([this.#closing ? undefined : this.#checkIn(), this.#jobs.heartbeat()])
         .catch((error: unknown) =>
           this.#log({ level: "warn", event: "worker.heartbeatFailed", message: String(error) }),
         )
@@ -242,6 +258,11 @@ class QueueWorker implements RunningQueueWorker {
     // Redis is unreachable: BullMQ's stalled-job check hands the jobs on once their locks expire.
     if (!released) await this.#bull.disconnect().catch(() => undefined);
     clearInterval(this.#timer);
+    if (!this.#down)
+      await within(
+        this.#store.unregister(this.#owner).catch(() => undefined),
+        BULL_CLOSE_WAIT_MS,
+      );
     await Promise.all([closeClient(this.#sub), closeClient(this.#data)]);
     this.#log({ event: "worker.stopped" });
   }

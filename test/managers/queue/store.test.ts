@@ -57,7 +57,7 @@ describe("QueueManager's job records (Lua scripts)", () => {
     expect(await store.cancel(jobId)).toBeUndefined();
     await store.progress(jobId, "w1", 60);
     await store.props(jobId, "w1", "a", { x: 2 });
-    expect(await store.finish(jobId, "w1", { kind: "result", value: "late" })).toBe(false);
+    expect(await store.finish(jobId, "w1", { kind: "result", value: "late" })).toBe("ended");
     expect(await store.take(jobId)).toEqual({ outcome: { kind: "cancelled" } });
   });
 
@@ -79,8 +79,8 @@ describe("QueueManager's job records (Lua scripts)", () => {
     await store.progress(jobId, "w1", 9);
     await store.props(jobId, "w1", "a", { before: true });
     const cache = { key: `k-${jobId}`, ttlMs: 10_000 };
-    expect(await store.finish(jobId, "w1", { kind: "result", value: [1] }, cache)).toBe(true);
-    expect(await store.finish(jobId, "w1", { kind: "error", message: "second" })).toBe(false);
+    expect(await store.finish(jobId, "w1", { kind: "result", value: [1] }, cache)).toBe("stored");
+    expect(await store.finish(jobId, "w1", { kind: "error", message: "second" })).toBe("ended");
     await store.progress(jobId, "w1", 10);
     await store.props(jobId, "w1", "a", { after: true });
     // What the job reported before its end comes with the outcome, once.
@@ -120,8 +120,8 @@ describe("QueueManager's job records (Lua scripts)", () => {
     expect(await store.claim(jobId, "w2")).toBe("run");
     expect(await store.started(jobId, "w2")).toBe(true);
     expect(await store.started(jobId, "w1")).toBe(false);
-    expect(await store.finish(jobId, "w1", { kind: "result", value: "stale" })).toBe(false);
-    expect(await store.finish(jobId, "w2", { kind: "result", value: "ok" })).toBe(true);
+    expect(await store.finish(jobId, "w1", { kind: "result", value: "stale" })).toBe("superseded");
+    expect(await store.finish(jobId, "w2", { kind: "result", value: "ok" })).toBe("stored");
     expect((await store.take(jobId)).outcome).toEqual({ kind: "result", value: "ok" });
   });
 
@@ -136,18 +136,18 @@ describe("QueueManager's job records (Lua scripts)", () => {
     expect((await store.take(jobId)).outcome?.kind).toBe("lost");
   });
 
-  it("a job handed back at shutdown is queued again, and the hand-back does not count as a run", async () => {
+  it("a job handed back at shutdown is queued again, and the hand-back counts as a start", async () => {
     const jobId = await job({ retry: true, owner: "w1", start: true });
     await store.progress(jobId, "w1", 5);
-    expect(await store.handBack(jobId, "w1")).toBe(true);
+    expect(await store.handBack(jobId, "w1", "shut down")).toBe("queued");
     expect(await store.status(jobId)).toBe("queued");
     expect(await store.take(jobId)).toEqual({});
-    for (const owner of ["w2", "w3"]) {
-      expect(await store.claim(jobId, owner)).toBe("run");
-      expect(await store.started(jobId, owner)).toBe(true);
-      await sleep(300);
-    }
-    expect(await store.status(jobId)).toBe("done");
+    expect(await store.claim(jobId, "w2")).toBe("run");
+    expect(await store.started(jobId, "w2")).toBe(true);
+    // The second start was the last one retryLost allows: no hand-back now.
+    expect(await store.handBack(jobId, "w2", "shut down")).toBe("lost");
+    expect(await store.take(jobId)).toEqual({ outcome: { kind: "lost", reason: "shut down" } });
+    expect(await client.hget(keys.job(jobId), "runs")).toBe("2");
   });
 
   it("a worker puts back the record of a running job that Redis lost, and delivers its outcome", async () => {
@@ -156,7 +156,7 @@ describe("QueueManager's job records (Lua scripts)", () => {
     expect(await store.status(jobId)).toBe("unknown");
     expect(await store.heartbeat(jobId, "w1", "running")).toBe(true);
     expect(await store.status(jobId)).toBe("running");
-    expect(await store.finish(jobId, "w1", { kind: "noUpdate" })).toBe(true);
+    expect(await store.finish(jobId, "w1", { kind: "noUpdate" })).toBe("stored");
     expect(await store.take(jobId)).toEqual({ outcome: { kind: "noUpdate" } });
   });
 
