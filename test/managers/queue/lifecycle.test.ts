@@ -1,0 +1,126 @@
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QueueManager, type QueueManagerOptions } from "../../../managers/queue/index.js";
+import type { JobOutcome, JobState } from "../../../src/index.js";
+import { queueApp, sleep, waitFor } from "./processes.js";
+import { deleteKeys, redisUrl, uniqueName } from "./redis.js";
+
+// A web-side manager with in-process workers (each with real job processes), on the shared Redis.
+describe("QueueManager: live jobs never expire, starts are bounded, a missing worker is reported", () => {
+  let url = "";
+  let prefix = "";
+  let queues = 0;
+  const managers: QueueManager[] = [];
+
+  beforeAll(async () => {
+    url = await redisUrl();
+    prefix = uniqueName("lifecycle");
+  });
+
+  afterAll(async () => {
+    await Promise.all(managers.map((manager) => manager.close()));
+    await deleteKeys(url, `${prefix}:*`);
+  });
+
+  const create = (options: Partial<QueueManagerOptions> = {}): QueueManager => {
+    const manager = new QueueManager({
+      connection: url,
+      prefix,
+      queueName: `q${queues++}`,
+      workerModule: queueApp,
+      ...options,
+    });
+    managers.push(manager);
+    return manager;
+  };
+  const outcomeOf = (manager: QueueManager, jobId: string, timeoutMs = 20_000): Promise<JobOutcome> =>
+    waitFor(`the outcome of ${jobId}`, async () => (await manager.take(jobId)).outcome, timeoutMs, 50);
+
+  it("ttlMs shorter than the wait and the run: the job is never unknown, and both jobs end with their result", async () => {
+    const manager = create({ ttlMs: 300 });
+    await manager.startWorker();
+    const first = (await manager.submit({ callbackId: "q.sleep", args: [1_500] })).jobId;
+    const second = (await manager.submit({ callbackId: "q.echo", args: ["second"] })).jobId;
+    const seen = new Set<JobState>();
+    let outcome: JobOutcome | undefined;
+    while (outcome === undefined) {
+      const states = await Promise.all([manager.status(first), manager.status(second)]);
+      for (const state of states) seen.add(state);
+      outcome = (await manager.take(second)).outcome;
+      await sleep(50);
+    }
+    expect(outcome).toEqual({ kind: "result", value: "second" });
+    expect(seen.has("unknown")).toBe(false);
+    expect(seen).toContain("running");
+    expect((await manager.take(first)).outcome?.kind).toBe("result");
+  });
+
+  it("retryLost: four workers shut down in turn while the job runs, and it started twice, then ended lost", async () => {
+    const manager = create({ retryLost: true, leaseMs: 1_000, heartbeatMs: 200 });
+    const starts: unknown[] = [];
+    const { jobId } = await manager.submit({ callbackId: "q.wait", args: [60_000] });
+    for (let i = 0; i < 4; i++) {
+      const worker = await manager.startWorker({
+        log: (event) => {
+          if (event.event === "job.started" && event.jobId === jobId) starts.push(i);
+        },
+      });
+      // Until this worker runs the job, or the job has ended.
+      await waitFor(
+        `worker ${i} to run the job or the job to end`,
+        async () => starts.includes(i) || (await manager.status(jobId)) === "done",
+        15_000,
+      );
+      await worker.close(0);
+    }
+    expect(starts).toEqual([0, 1]);
+    expect((await manager.take(jobId)).outcome).toEqual({
+      kind: "lost",
+      reason: expect.stringContaining("The worker shut down before the job ended"),
+    });
+  });
+
+  it("no worker: a queued job's poll reads the error and the web process warns once; a worker then runs new jobs", async () => {
+    const manager = create({ leaseMs: 1_000, heartbeatMs: 200, noWorkerTimeoutMs: 1_500 });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error): void => {
+      if ((warning as { code?: string }).code === "NO_WORKER") warnings.push(warning);
+    };
+    process.on("warning", onWarning);
+    const redis = new Redis(url);
+    try {
+      const orphans = await Promise.all([0, 1].map(() => manager.submit({ callbackId: "q.echo", args: ["orphan"] })));
+      for (const { jobId } of orphans) {
+        const outcome = await outcomeOf(manager, jobId, 10_000);
+        expect(outcome).toEqual({
+          kind: "error",
+          message: expect.stringContaining(`No worker runs for queue "${manager.queueName}"`),
+        });
+        expect((outcome as { message: string }).message).toContain("npx background-callbacks worker <your app module>");
+        // Gone from BullMQ: it never starts later.
+        await waitFor(
+          "the job to leave BullMQ",
+          async () => (await redis.exists(`${prefix}:${manager.queueName}:${jobId}`)) === 0,
+          5_000,
+        );
+      }
+      await sleep(50);
+      expect(warnings.map((warning) => warning.message)).toEqual([
+        expect.stringMatching(
+          /^\[background-callbacks:queue\] No worker runs for queue ".*" \(prefix .*\) on redis:\/\/.*npx background-callbacks worker/,
+        ),
+      ]);
+      const waiting = (await manager.submit({ callbackId: "q.echo", args: ["waiting"] })).jobId;
+      const starts: unknown[] = [];
+      await manager.startWorker({ log: (event) => event.event === "job.started" && starts.push(event.jobId) });
+      const next = (await manager.submit({ callbackId: "q.echo", args: ["next"] })).jobId;
+      expect(await outcomeOf(manager, waiting)).toEqual({ kind: "result", value: "waiting" });
+      expect(await outcomeOf(manager, next)).toEqual({ kind: "result", value: "next" });
+      expect(starts).toEqual([waiting, next]);
+      expect(warnings).toHaveLength(1);
+    } finally {
+      process.off("warning", onWarning);
+      redis.disconnect();
+    }
+  });
+});
