@@ -14,8 +14,10 @@ import { type ConformanceOptions, type Suite, suiteOf } from "./suite/options.js
 import { orderingGroup } from "./suite/ordering.js";
 import { outcomesGroup } from "./suite/outcomes.js";
 import { progressGroup } from "./suite/progress.js";
+import { racesGroup } from "./suite/races.js";
 import { setPropsGroup } from "./suite/set-props.js";
 import { sharedGroup } from "./suite/shared.js";
+import { stressGroup } from "./suite/stress.js";
 
 export type { ManagerFactory } from "./factory.js";
 export { conformanceJobsModule } from "./jobs-module.js";
@@ -33,6 +35,8 @@ export type ConformanceGroupName =
   | "caching"
   | "lifecycle"
   | "isolation"
+  | "races"
+  | "stress"
   | "construction"
   | "shared";
 
@@ -46,6 +50,8 @@ const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
   caching: cachingGroup,
   lifecycle: lifecycleGroup,
   isolation: isolationGroup,
+  races: racesGroup,
+  stress: stressGroup,
   construction: constructionGroup,
   shared: sharedGroup,
 };

@@ -8,10 +8,11 @@
 // First: constructs the manager under test here, as an app module constructs its managers.
 import "./construct.js";
 import { randomUUID } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import type { Json } from "../manager/contract.js";
 import { noUpdate, PreventUpdate } from "../worker/outcome.js";
 import { type JobTools, registerJob } from "../worker/registry.js";
-import { JOB, type RandomMode } from "./suite/job-ids.js";
+import { JOB, type LeftoverMode, type RandomMode } from "./suite/job-ids.js";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -152,3 +153,56 @@ function nonJson(kind: string): unknown {
       return 1n;
   }
 }
+
+/** Resolves with the time the signal aborts, or `undefined` after `maxMs`. */
+function abortTime(signal: AbortSignal, maxMs: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve(clock());
+    const timer = setTimeout(() => resolve(undefined), maxMs);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve(clock());
+      },
+      { once: true },
+    );
+  });
+}
+
+registerJob(JOB.deadline, async ([graceMs, file, maxMs], { setProgress, signal }) => {
+  setProgress({ pid: process.pid, ppid: process.ppid });
+  const abortedAt = await abortTime(signal, Number(maxMs ?? 30_000));
+  if (abortedAt === undefined) return "timeout";
+  // Progress after a cancel is dropped; a file tells the suite when the abort arrived.
+  writeFileSync(String(file), String(abortedAt));
+  await sleep(Math.max(0, abortedAt + Number(graceMs) - clock()));
+  return "returned at the deadline";
+});
+
+registerJob(JOB.leftover, ([mode, delayMs]) => {
+  setTimeout(
+    () => {
+      if ((mode as LeftoverMode) === "reject") {
+        void Promise.reject(new Error("a promise left behind by a job that returned was rejected"));
+      } else {
+        throw new Error("a timer left behind by a job that returned threw");
+      }
+    },
+    Number(delayMs ?? 50),
+  );
+  return "returned";
+});
+
+registerJob(JOB.work, async ([label, ms], { setProgress, setProps }) => {
+  const start = clock();
+  const until = start + Number(ms ?? 0);
+  let n = 0;
+  do {
+    n++;
+    setProgress({ label: label ?? null, n, pid: process.pid });
+    setProps(`w${String(label)}.${n}`, { n });
+    await sleep(Math.min(10, Math.max(0, until - clock())));
+  } while (clock() < until);
+  return { label: label ?? null, start, end: clock(), pid: process.pid, steps: n };
+});

@@ -37,7 +37,22 @@ export const JOB = {
   undefined: "conformance.undefined",
   /** `[kind]`: returns a value that is not JSON (`"function"`, `"nan"`, `"map"`, …). */
   nonJson: "conformance.nonJson",
+  /**
+   * `[graceMs, file, maxMs]`: reports `{ pid, ppid }` as progress and waits for its signal; when it
+   * aborts, writes the abort time to `file` and returns `graceMs` later, ignoring the cancel.
+   */
+  deadline: "conformance.deadline",
+  /** `[mode, delayMs]`: returns at once, leaving a timer that throws (`"throw"`) or rejects (`"reject"`) later. */
+  leftover: "conformance.leftover",
+  /**
+   * `[label, ms]`: every 10 ms until `ms` passed, reports `{ label, n, pid }` as progress and sets
+   * `{ n }` on component `"w<label>.<n>"`; returns a stamp with `steps`, the last `n`. Ignores cancel.
+   */
+  work: "conformance.work",
 } as const;
+
+/** Modes of {@link JOB.leftover}. */
+export type LeftoverMode = "throw" | "reject";
 
 /** Modes of {@link JOB.random}. */
 export type RandomMode = "result" | "throw" | "noUpdate" | "wait";
