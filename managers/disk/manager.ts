@@ -1,52 +1,35 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import {
-  assertInteger,
   assertOptions,
   BackgroundCallbackError,
   BaseManager,
-  describeValue,
-  invalidArgument,
   type JobHandle,
   type JobRequest,
   type JobState,
   type JobUpdate,
   type Json,
-  type LocalWorkerOptions,
   newJobId,
-  resolveLocalWorkerOptions,
   WorkerPool,
+  type WorkerPoolEvents,
 } from "../../src/index.js";
+import { type DiskManagerOptions, type ResolvedDiskOptions, resolveDiskOptions } from "./options.js";
 import { OwnedJobs } from "./owned.js";
-import {
-  type CancelRequest,
-  effectiveOutcome,
-  effectiveState,
-  type Lease,
-  type StoredJob,
-  updateSince,
-} from "./records.js";
+import { type Lease, type StoredJob, updateSince } from "./records.js";
+import { Sequencer } from "./sequencer.js";
 import { DiskStore } from "./store.js";
+import { JobTable } from "./table.js";
 
-/** Options of {@link DiskManager}. Every duration is in milliseconds. */
-export interface DiskManagerOptions extends LocalWorkerOptions {
-  /** The SQLite file; created when missing. Share it between processes to share jobs. @default "./background-callbacks.sqlite" */
-  readonly path?: string;
-  /** How long SQLite waits for another process's lock before failing. @default 10_000 */
-  readonly busyTimeoutMs?: number;
-  /** How often this process looks for cancel requests from other processes. @default 100 */
-  readonly cancelPollMs?: number;
-  /** How often this process renews its heartbeat while it is open. @default 1_000 */
-  readonly heartbeatMs?: number;
-  /** A job whose process has not renewed its heartbeat for this long is `lost`. @default 5_000 */
-  readonly leaseMs?: number;
-  /** How often expired records are deleted from the file. @default 60_000 */
-  readonly sweepIntervalMs?: number;
-  /** Prefix of every key, so several apps can share one file. @default "bgcb" */
-  readonly namespace?: string;
+export type { DiskManagerOptions } from "./options.js";
+
+interface Opened {
+  readonly store: DiskStore;
+  readonly table: JobTable;
+  readonly owned: OwnedJobs;
 }
 
-type Resolved = Required<DiskManagerOptions>;
+/** A job ready for the pool, or a handle already complete (a memoised result). */
+type Prepared = { readonly jobId: string; readonly queued?: { readonly job: JobRequest; readonly owned: OwnedJobs } };
 
 /**
  * The embedded manager for one machine: state in one SQLite file through Keyv, jobs on worker
@@ -62,9 +45,11 @@ type Resolved = Required<DiskManagerOptions>;
 export class DiskManager extends BaseManager {
   readonly capabilities = Object.freeze({ caching: true, shared: true });
   protected readonly part = "disk";
-  readonly #options: Resolved;
-  readonly #owner = `${hostname()}:${process.pid}:${randomBytes(6).toString("base64url")}`;
-  #opening: Promise<{ store: DiskStore; owned: OwnedJobs }> | undefined;
+  readonly #options: ResolvedDiskOptions;
+  // Starts with the pid, so it never starts with ":" (which Keyv's encoding would escape).
+  readonly #owner = `${process.pid}@${hostname()}#${randomBytes(6).toString("base64url")}`;
+  readonly #flow = new Sequencer();
+  #opening: Promise<Opened> | undefined;
   #pool: WorkerPool | undefined;
   readonly #timers: NodeJS.Timeout[] = [];
   #leaseAt = 0;
@@ -72,7 +57,7 @@ export class DiskManager extends BaseManager {
   constructor(options: DiskManagerOptions = {}) {
     super();
     assertOptions("disk", options);
-    this.#options = resolveOptions(options);
+    this.#options = resolveDiskOptions(options);
   }
 
   /** The SQLite file's path, as given. */
@@ -80,26 +65,93 @@ export class DiskManager extends BaseManager {
     return this.#options.path;
   }
 
-  protected async doSubmit(job: JobRequest): Promise<JobHandle> {
-    const { store, owned } = await this.#open();
+  protected doSubmit(job: JobRequest): Promise<JobHandle> {
+    // The order is fixed here, synchronously; the writes of overlapping submits may overlap.
+    return this.#flow.inOrder(
+      () => this.#prepare(job),
+      (prepared) => this.#dispatch(prepared),
+    );
+  }
+
+  protected doTake(jobId: string): Promise<JobUpdate> {
+    return this.#flow.track(
+      (async () => {
+        const { table } = await this.#open();
+        // Settle a dead owner's job first, so that the take below sees its final row.
+        const job = await this.#read(jobId);
+        if (job === undefined) return {};
+        // Nothing new: answered by a read, so that idle polls never wait for the write lock.
+        if (job.seq <= (job.ack ?? 0)) return updateSince(job, job.seq);
+        const taken = await table.take(jobId);
+        return taken === undefined ? {} : updateSince(taken.job, taken.since);
+      })(),
+    );
+  }
+
+  protected doStatus(jobId: string): Promise<JobState> {
+    return this.#flow.track(this.#read(jobId).then((job) => job?.state ?? "unknown"));
+  }
+
+  protected doCancel(jobId: string): Promise<void> {
+    return this.#flow.track(
+      (async () => {
+        const { table, owned } = await this.#open();
+        await table.cancel(jobId);
+        if (owned.isOpen(jobId)) {
+          this.#stop(owned, jobId);
+          await owned.settle();
+        }
+      })(),
+    );
+  }
+
+  /** A secret kept in the file and read from it on every call, shared by every process that opens it. */
+  async sharedSecret(): Promise<string> {
+    this.assertOpen();
+    return this.#flow.track(
+      this.#open().then(({ store }) => store.insertIfAbsent("secret", randomBytes(32).toString("base64url"))),
+    );
+  }
+
+  protected async doClose(): Promise<void> {
+    // Submits in flight end before the pool closes: none can create a pool or queue a job after it.
+    await this.#flow.settled();
+    const opened = await this.#opening?.catch(() => undefined);
+    for (const timer of this.#timers.splice(0)) clearInterval(timer);
+    if (opened === undefined) return;
+    await this.#pool?.close();
+    await opened.owned.settle();
+    await opened.store.delete(`lease:${this.#owner}`).catch(() => undefined);
+    await opened.store.close();
+  }
+
+  async #prepare(job: JobRequest): Promise<Prepared> {
+    const { store, table, owned } = await this.#open();
     const jobId = newJobId();
     if (job.cache) {
       const hit = await store.get<Json>(`cache:${job.cache.key}`);
       if (hit !== undefined) {
-        const record: StoredJob = {
-          state: "done",
-          owner: this.#owner,
-          seq: 0,
-          props: [],
-          outcome: { kind: "result", value: hit, cached: true },
-          endedAt: Date.now(),
-        };
-        await store.set(`job:${jobId}`, record, this.#options.ttlMs);
+        const endedAt = Date.now();
+        const outcome = { kind: "result", value: hit, cached: true } as const;
+        await table.insert(jobId, { state: "done", owner: this.#owner, seq: 0, props: [], outcome, endedAt });
         return { jobId };
       }
     }
+    // The lease is written before the job, so no reader finds the job without a live lease.
     await this.#renewLease(store);
     await owned.add(jobId, this.#owner, job.cache);
+    return { jobId, queued: { job, owned } };
+  }
+
+  async #dispatch({ jobId, queued }: Prepared): Promise<JobHandle> {
+    if (queued === undefined) return { jobId };
+    const { job, owned } = queued;
+    if (this.closed) {
+      await owned.end(jobId, { kind: "lost", reason: "The manager was closed before the job started" });
+      this.assertOpen();
+    }
+    // Cancelled (here or by another process) before its turn came: it never reaches the pool.
+    if (!owned.isOpen(jobId)) return { jobId };
     this.#workers(owned).submit({
       jobId,
       callbackId: job.callbackId,
@@ -109,80 +161,31 @@ export class DiskManager extends BaseManager {
     return { jobId };
   }
 
-  protected async doTake(jobId: string): Promise<JobUpdate> {
-    const { store } = await this.#open();
-    const read = await this.#read(store, jobId);
-    if (read === undefined) return {};
-    const { job, outcome, ack } = read;
-    const update = updateSince(job, outcome, ack);
-    if (job.seq > ack && outcome?.kind !== "cancelled") await store.set(`ack:${jobId}`, job.seq, this.#options.ttlMs);
-    return update;
+  /** The job's row, after ending it `lost` when its owner's lease ran out. */
+  async #read(jobId: string): Promise<StoredJob | undefined> {
+    const { store, table, owned } = await this.#open();
+    const job = await table.read(jobId);
+    if (job === undefined || job.outcome !== undefined) return job;
+    if (job.owner === this.#owner && owned.isOpen(jobId)) return job;
+    const lease = await store.get<Lease>(`lease:${job.owner}`);
+    if (lease !== undefined && Date.now() <= lease.until) return job;
+    // The statement checks the lease again: whatever it decides, the row read next is final.
+    await table.markLost(jobId);
+    return table.read(jobId);
   }
 
-  protected async doStatus(jobId: string): Promise<JobState> {
-    const { store } = await this.#open();
-    const read = await this.#read(store, jobId);
-    return read === undefined ? "unknown" : effectiveState(read.job, read.outcome);
-  }
-
-  protected async doCancel(jobId: string): Promise<void> {
-    const { store, owned } = await this.#open();
-    if (owned.has(jobId)) {
-      this.#pool?.cancel(jobId);
-      await owned.settle();
-      return;
-    }
-    const read = await this.#read(store, jobId);
-    if (read === undefined || read.outcome !== undefined) return;
-    const request: CancelRequest = { at: Date.now() };
-    await store.set(`cancel:${jobId}`, request, this.#options.ttlMs);
-  }
-
-  /** A secret kept in the file, shared by every process that opens it (created on first use). */
-  async sharedSecret(): Promise<string> {
-    this.assertOpen();
-    const { store } = await this.#open();
-    return store.insertIfAbsent("secret", randomBytes(32).toString("base64url"));
-  }
-
-  protected async doClose(): Promise<void> {
-    for (const timer of this.#timers) clearInterval(timer);
-    if (this.#opening === undefined) return;
-    const { store, owned } = await this.#opening.catch(() => ({ store: undefined, owned: undefined }));
-    await this.#pool?.close();
-    await owned?.settle();
-    if (store) {
-      await store.delete(`lease:${this.#owner}`).catch(() => undefined);
-      await store.close();
-    }
-  }
-
-  async #read(
-    store: DiskStore,
-    jobId: string,
-  ): Promise<{ job: StoredJob; outcome: ReturnType<typeof effectiveOutcome>; ack: number } | undefined> {
-    const [job, ack, cancel] = await store.getMany<[StoredJob, number, CancelRequest]>([
-      `job:${jobId}`,
-      `ack:${jobId}`,
-      `cancel:${jobId}`,
-    ]);
-    if (job === undefined) return undefined;
-    const alive = job.outcome !== undefined || (await this.#ownerAlive(store, job.owner));
-    return { job, outcome: effectiveOutcome(job, cancel, alive), ack: ack ?? 0 };
-  }
-
-  async #ownerAlive(store: DiskStore, owner: string): Promise<boolean> {
-    if (owner === this.#owner) return true;
-    const lease = await store.get<Lease>(`lease:${owner}`);
-    return lease !== undefined && Date.now() <= lease.until;
-  }
-
-  #open(): Promise<{ store: DiskStore; owned: OwnedJobs }> {
+  #open(): Promise<Opened> {
+    // Calls made before close() finish on the open file; nothing opens it again after.
+    if (this.#opening === undefined) this.assertOpen();
     this.#opening ??= DiskStore.open(this.#options.path, this.#options.namespace, this.#options.busyTimeoutMs).then(
       (store) => {
-        const owned = new OwnedJobs(store, this.#options.ttlMs, (error) => this.#report(error));
-        this.#startTimers(store, owned);
-        return { store, owned };
+        const table = new JobTable(store, this.#options.ttlMs);
+        const owned: OwnedJobs = new OwnedJobs(table, store, {
+          error: (error) => this.#report(error),
+          stop: (jobId) => this.#stop(owned, jobId),
+        });
+        if (!this.closed) this.#startTimers(store, table, owned);
+        return { store, table, owned };
       },
     );
     // A failed open is retried by the next call instead of failing forever.
@@ -192,7 +195,7 @@ export class DiskManager extends BaseManager {
     return this.#opening;
   }
 
-  #startTimers(store: DiskStore, owned: OwnedJobs): void {
+  #startTimers(store: DiskStore, table: JobTable, owned: OwnedJobs): void {
     const every = (ms: number, fn: () => Promise<unknown>): void => {
       let busy = false;
       const timer = setInterval(() => {
@@ -208,8 +211,10 @@ export class DiskManager extends BaseManager {
       this.#timers.push(timer);
     };
     every(this.#options.heartbeatMs, () => (owned.active().length > 0 ? this.#renewLease(store) : Promise.resolve()));
-    every(this.#options.cancelPollMs, () => this.#pollCancels(store, owned));
-    every(this.#options.sweepIntervalMs, () => store.sweep());
+    every(this.#options.cancelPollMs, async () => {
+      for (const jobId of await table.ended(owned.active())) this.#stop(owned, jobId);
+    });
+    every(this.#options.sweepIntervalMs, () => table.markLost().then(() => store.sweep()));
   }
 
   async #renewLease(store: DiskStore): Promise<void> {
@@ -220,30 +225,44 @@ export class DiskManager extends BaseManager {
     await store.set(`lease:${this.#owner}`, lease, this.#options.leaseMs * 4);
   }
 
-  async #pollCancels(store: DiskStore, owned: OwnedJobs): Promise<void> {
-    const active = owned.active();
-    if (active.length === 0) return;
-    const requests = await store.getMany<CancelRequest[]>(active.map((id) => `cancel:${id}`));
-    active.forEach((jobId, index) => {
-      if (requests[index] !== undefined) this.#pool?.cancel(jobId);
-    });
+  /** Stops a job of this process that another outcome (a cancel, `lost`) ended first. */
+  #stop(owned: OwnedJobs, jobId: string): void {
+    if (this.#pool?.cancel(jobId)) return;
+    // Not in the pool yet (its submit waits for its turn), or already gone from it.
+    void owned.end(jobId, { kind: "cancelled" });
   }
 
   #workers(owned: OwnedJobs): WorkerPool {
-    this.#pool ??= new WorkerPool(
+    if (this.#pool !== undefined) return this.#pool;
+    const events: WorkerPoolEvents & { admit(jobId: string): Promise<boolean> } = {
+      // Right before a queued job starts: a cancel stored by any process keeps it from starting.
+      admit: (jobId) => this.#admit(owned, jobId),
+      // A job that ended while the pool admitted it (a cancel in between) is stopped at once.
+      start: (jobId) => (owned.isOpen(jobId) ? owned.started(jobId) : this.#pool?.cancel(jobId)),
+      progress: (jobId, value) => owned.progress(jobId, value),
+      props: (jobId, id, props) => owned.props(jobId, id, props),
+      end: (jobId, outcome) => void owned.end(jobId, outcome),
+    };
+    this.#pool = new WorkerPool(
       {
         module: this.#options.workerModule,
         concurrency: this.#options.concurrency,
         graceMs: this.#options.cancelGraceMs,
       },
-      {
-        start: (jobId) => owned.started(jobId),
-        progress: (jobId, value) => owned.progress(jobId, value),
-        props: (jobId, id, props) => owned.props(jobId, id, props),
-        end: (jobId, outcome) => void owned.end(jobId, outcome),
-      },
+      events,
     );
     return this.#pool;
+  }
+
+  async #admit(owned: OwnedJobs, jobId: string): Promise<boolean> {
+    if (!owned.isOpen(jobId)) return false;
+    try {
+      return await (await this.#open()).table.admit(jobId);
+    } catch (error) {
+      // The file is unreachable: run the job rather than drop it; its writes will tell.
+      this.#report(error);
+      return true;
+    }
   }
 
   #report(error: unknown): void {
@@ -251,38 +270,4 @@ export class DiskManager extends BaseManager {
     const message = error instanceof Error ? error.message : String(error);
     process.emitWarning(message, { code: error instanceof BackgroundCallbackError ? error.code : "BACKEND" });
   }
-}
-
-function resolveOptions(options: DiskManagerOptions): Resolved {
-  const path = options.path ?? "./background-callbacks.sqlite";
-  if (typeof path !== "string" || path.length === 0) {
-    throw invalidArgument("disk", `Expected \`path\` to be the path of a SQLite file, got ${describeValue(path)}`);
-  }
-  const namespace = options.namespace ?? "bgcb";
-  if (typeof namespace !== "string" || !/^[\w.-]{1,64}$/.test(namespace)) {
-    throw invalidArgument(
-      "disk",
-      `Expected \`namespace\` to be 1 to 64 letters, digits, "_", "." or "-", got ${describeValue(namespace)}`,
-    );
-  }
-  const resolved: Resolved = {
-    ...resolveLocalWorkerOptions("disk", options),
-    path,
-    namespace,
-    busyTimeoutMs: options.busyTimeoutMs ?? 10_000,
-    cancelPollMs: options.cancelPollMs ?? 100,
-    heartbeatMs: options.heartbeatMs ?? 1_000,
-    leaseMs: options.leaseMs ?? 5_000,
-    sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
-  };
-  for (const name of ["busyTimeoutMs", "cancelPollMs", "heartbeatMs", "leaseMs", "sweepIntervalMs"] as const) {
-    assertInteger("disk", name, resolved[name], 1);
-  }
-  if (resolved.leaseMs < resolved.heartbeatMs * 2) {
-    throw invalidArgument(
-      "disk",
-      `Expected \`leaseMs\` to be at least twice \`heartbeatMs\` (${resolved.heartbeatMs}), got ${describeValue(resolved.leaseMs)}`,
-    );
-  }
-  return resolved;
 }

@@ -1,6 +1,7 @@
 import type { JobOutcome, Json } from "../../src/index.js";
 import type { StoredJob } from "./records.js";
 import type { DiskStore } from "./store.js";
+import type { JobTable } from "./table.js";
 
 interface Owned {
   readonly record: StoredJob;
@@ -9,36 +10,52 @@ interface Owned {
   writing?: Promise<void>;
 }
 
+/** What {@link OwnedJobs} reports to the manager. */
+export interface OwnedEvents {
+  /** A write failed; the job keeps its last written state. */
+  error(error: unknown): void;
+  /** Another process ended the job (cancelled or lost) first: stop it here, write nothing more. */
+  stop(jobId: string): void;
+}
+
 /**
  * The jobs this process runs. Each has one writer (this process), and writes of one job are
  * coalesced: a burst of progress becomes a few writes of the newest state, never out of order.
+ * Every write is conditional on the job having no outcome, so the first outcome stored wins.
  */
 export class OwnedJobs {
   readonly #jobs = new Map<string, Owned>();
+  readonly #table: JobTable;
   readonly #store: DiskStore;
-  readonly #ttlMs: number;
-  readonly #onError: (error: unknown) => void;
+  readonly #events: OwnedEvents;
 
-  constructor(store: DiskStore, ttlMs: number, onError: (error: unknown) => void) {
+  constructor(table: JobTable, store: DiskStore, events: OwnedEvents) {
+    this.#table = table;
     this.#store = store;
-    this.#ttlMs = ttlMs;
-    this.#onError = onError;
+    this.#events = events;
   }
 
-  /** Ids of the jobs not yet ended. */
+  /** Ids of the jobs not yet ended here. */
   active(): string[] {
     return [...this.#jobs].filter(([, job]) => job.record.outcome === undefined).map(([id]) => id);
   }
 
-  has(jobId: string): boolean {
-    return this.#jobs.has(jobId);
+  /** Whether the job is this process's and has not ended here. */
+  isOpen(jobId: string): boolean {
+    const job = this.#jobs.get(jobId);
+    return job !== undefined && job.record.outcome === undefined;
   }
 
   /** Adds a queued job and writes it; resolves once other processes can read it. */
   async add(jobId: string, owner: string, cache?: { key: string; ttlMs: number }): Promise<void> {
     const record: StoredJob = { state: "queued", owner, seq: 0, props: [] };
     this.#jobs.set(jobId, { record, dirty: false, ...(cache ? { cache } : {}) });
-    await this.#flush(jobId);
+    try {
+      await this.#table.insert(jobId, record);
+    } catch (error) {
+      this.#jobs.delete(jobId);
+      throw error;
+    }
   }
 
   started(jobId: string): void {
@@ -61,7 +78,7 @@ export class OwnedJobs {
     });
   }
 
-  /** Records the outcome, memoises a result, and forgets the job once written. */
+  /** Stores the outcome unless another came first, memoises a result, and forgets the job. */
   end(jobId: string, outcome: JobOutcome): Promise<void> {
     const job = this.#jobs.get(jobId);
     if (job === undefined || job.record.outcome !== undefined) return Promise.resolve();
@@ -74,27 +91,21 @@ export class OwnedJobs {
       record.progress = undefined;
       record.props = [];
     }
-    const cached =
-      outcome.kind === "result" && job.cache
-        ? this.#store.set(`cache:${job.cache.key}`, outcome.value, job.cache.ttlMs)
-        : Promise.resolve();
-    const written = Promise.all([this.#flush(jobId), cached]).then(() => {
-      this.#jobs.delete(jobId);
-    });
-    written.catch(this.#onError);
+    const written = this.#flush(jobId);
+    written.catch(this.#events.error);
     return written;
   }
 
   /** Resolves when every pending write has landed. */
   async settle(): Promise<void> {
-    await Promise.all([...this.#jobs.values()].map((job) => job.writing));
+    await Promise.allSettled([...this.#jobs.values()].map((job) => job.writing));
   }
 
   #change(jobId: string, apply: (record: StoredJob) => void): void {
     const job = this.#jobs.get(jobId);
     if (job === undefined || job.record.outcome !== undefined) return;
     apply(job.record);
-    this.#flush(jobId).catch(this.#onError);
+    this.#flush(jobId).catch(this.#events.error);
   }
 
   #flush(jobId: string): Promise<void> {
@@ -109,14 +120,31 @@ export class OwnedJobs {
     try {
       while (job.dirty) {
         job.dirty = false;
-        const ack = (await this.#store.get<number>(`ack:${jobId}`)) ?? 0;
+        const record = structuredClone(job.record);
+        if (record.outcome !== undefined) return await this.#writeEnd(job, jobId, record);
+        const ack = await this.#table.write(jobId, record);
+        if (ack === undefined) {
+          // Cancelled or found lost by another process: that outcome stands.
+          this.#jobs.delete(jobId);
+          this.#events.stop(jobId);
+          return;
+        }
         // Side updates a poller acknowledged need not be stored again.
         job.record.props = job.record.props.filter((entry) => entry.seq > ack);
-        await this.#store.set(`job:${jobId}`, structuredClone(job.record), this.#ttlMs);
       }
     } finally {
       // Cleared in the same tick as the last check of `dirty`, so no change is left unwritten.
       job.writing = undefined;
     }
+  }
+
+  async #writeEnd(job: Owned, jobId: string, record: StoredJob): Promise<void> {
+    const { outcome, endedAt } = record;
+    if (outcome === undefined || endedAt === undefined) return;
+    const won = await this.#table.end(jobId, { ...record, outcome, endedAt });
+    if (won && outcome.kind === "result" && job.cache) {
+      await this.#store.set(`cache:${job.cache.key}`, outcome.value, job.cache.ttlMs);
+    }
+    this.#jobs.delete(jobId);
   }
 }

@@ -8,7 +8,11 @@ import {
   type SideUpdates,
 } from "../../src/index.js";
 
-/** A job as stored under `job:<id>`. Only the owning process writes it. */
+/**
+ * A job as stored under `job:<id>`. The owning process writes its progress and side updates while
+ * the outcome is unset; the outcome itself is set once, by whoever comes first (the owner, a
+ * canceller, or a process that finds the owner's lease expired), and never changes after.
+ */
 export interface StoredJob {
   state: Exclude<JobState, "unknown">;
   /** The process that runs the job; its lease says whether it is alive. */
@@ -16,16 +20,15 @@ export interface StoredJob {
   /** Sequence number of the newest progress or side update. */
   seq: number;
   progress?: { seq: number; value: Json };
-  /** Side updates not yet acknowledged by a poller. */
+  /** Side updates the owner has not yet seen acknowledged. */
   props: { seq: number; id: string; props: Record<string, Json> }[];
   outcome?: JobOutcome;
-  /** When the outcome was reached (ms since epoch). */
+  /** When the outcome was reached (ms since epoch); the record expires `ttlMs` later. */
   endedAt?: number;
-}
-
-/** A cancel request, stored under `cancel:<id>` by whichever process asked. */
-export interface CancelRequest {
-  at: number;
+  /** The newest `seq` a `take` delivered. Written only by `take`. */
+  ack?: number;
+  /** The `ack` before the newest `take`: that take delivered what is newer than this. */
+  taken?: number;
 }
 
 /** A process's heartbeat, under `lease:<owner>`: its jobs are alive until `until` (ms since epoch). */
@@ -33,36 +36,16 @@ export interface Lease {
   until: number;
 }
 
-/**
- * The outcome a reader should see. A cancel request made before the job ended wins over what the
- * job returned; a job whose owner stopped renewing its lease is `lost`.
- */
-export function effectiveOutcome(
-  job: StoredJob,
-  cancel: CancelRequest | undefined,
-  ownerAlive: boolean,
-): JobOutcome | undefined {
-  if (cancel !== undefined && (job.endedAt === undefined || cancel.at < job.endedAt)) return { kind: "cancelled" };
-  if (job.outcome !== undefined) return job.outcome;
-  if (!ownerAlive) {
-    return {
-      kind: "lost",
-      reason: "The process that ran the job stopped (its heartbeat expired) before the job ended",
-    };
-  }
-  return undefined;
-}
+/** The reason of a `lost` outcome stored because the owner's lease expired. */
+export const LEASE_EXPIRED =
+  "The process that ran the job stopped renewing its heartbeat (it died or stalled) before the job ended";
 
-/** The state a reader should see, given the effective outcome. */
-export function effectiveState(job: StoredJob, outcome: JobOutcome | undefined): Exclude<JobState, "unknown"> {
-  return outcome === undefined ? job.state : "done";
-}
-
-/** What a `take` returns, given what the poller acknowledged before (`ack`). */
-export function updateSince(job: StoredJob, outcome: JobOutcome | undefined, ack: number): JobUpdate {
+/** What a `take` returns: what is newer than `since`, and the outcome once there is one. */
+export function updateSince(job: StoredJob, since: number): JobUpdate {
+  const { outcome } = job;
   if (outcome?.kind === "cancelled") return { outcome };
   const sideUpdates: SideUpdates = {};
-  for (const entry of job.props) if (entry.seq > ack) mergeSideUpdate(sideUpdates, entry.id, entry.props);
-  const progress = job.progress && job.progress.seq > ack ? { value: job.progress.value } : undefined;
+  for (const entry of job.props) if (entry.seq > since) mergeSideUpdate(sideUpdates, entry.id, entry.props);
+  const progress = job.progress && job.progress.seq > since ? { value: job.progress.value } : undefined;
   return jobUpdate({ progress, sideUpdates, outcome });
 }

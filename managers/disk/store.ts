@@ -5,22 +5,25 @@ import { BackgroundCallbackError } from "../../src/index.js";
 /** The few Keyv calls the DiskManager makes. */
 interface KeyvLike {
   get(key: string): Promise<unknown>;
-  getMany(keys: string[]): Promise<unknown[]>;
   set(key: string, value: unknown, ttl?: number): Promise<unknown>;
   delete(key: string): Promise<unknown>;
   disconnect(): Promise<void>;
   on(event: "error", listener: (error: unknown) => void): unknown;
+  readonly serialize: ((data: unknown) => string | Promise<string>) | undefined;
+  readonly deserialize: ((data: string) => unknown) | undefined;
 }
 
 interface SqliteAdapter {
   query(sql: string, ...params: unknown[]): Promise<unknown[]>;
 }
 
-const TABLE = "background_callbacks";
+/** The table Keyv keeps its rows in; `value` holds Keyv's `{ value, expires }` encoding. */
+export const TABLE = "background_callbacks";
 
 /**
- * One SQLite file through Keyv: typed get/set with TTLs, `BACKEND` errors that name the file,
- * and a sweep that deletes expired rows nobody read.
+ * One SQLite file through Keyv: typed get/set with TTLs for plain keys, single SQL statements in
+ * Keyv's row format for the compare-and-set steps, `BACKEND` errors that name the file, and a
+ * sweep that deletes expired rows.
  */
 export class DiskStore {
   readonly path: string;
@@ -35,7 +38,7 @@ export class DiskStore {
     this.#namespace = namespace;
   }
 
-  /** Opens (creating when needed) the file, in WAL mode with a generous busy timeout. */
+  /** Opens (creating when needed) the file, in WAL mode with the given busy timeout. */
   static async open(path: string, namespace: string, busyTimeoutMs: number): Promise<DiskStore> {
     const file = resolve(path);
     if (!existsSync(dirname(file))) {
@@ -55,17 +58,24 @@ export class DiskStore {
     keyv.on("error", () => {
       // Each call reports its own failure as a BACKEND error.
     });
-    await store.#run("open", () => sqlite.query("PRAGMA journal_mode = WAL"));
+    await store.sql("open", "PRAGMA journal_mode = WAL");
     await store.sweep();
     return store;
   }
 
-  async get<T>(key: string): Promise<T | undefined> {
-    return (await this.#run("read", () => this.#keyv.get(key))) as T | undefined;
+  /** The row key of `key` in this namespace, as Keyv spells it. */
+  rowKey(key: string): string {
+    return `${this.#namespace}:${key}`;
   }
 
-  async getMany<T extends unknown[]>(keys: string[]): Promise<Partial<T>> {
-    return (await this.#run("read", () => this.#keyv.getMany(keys))) as Partial<T>;
+  /** Bounds of the row keys that start with `prefix` (in this namespace), for an indexed range scan. */
+  range(prefix: string): [from: string, to: string] {
+    const from = this.rowKey(prefix);
+    return [from, from.slice(0, -1) + String.fromCharCode(from.charCodeAt(from.length - 1) + 1)];
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    return (await this.#run("read", () => this.#keyv.get(key))) as T | undefined;
   }
 
   async set(key: string, value: unknown, ttlMs: number): Promise<void> {
@@ -76,30 +86,39 @@ export class DiskStore {
     await this.#run("write", () => this.#keyv.delete(key));
   }
 
+  /** Runs one SQL statement: SQLite runs each statement atomically, across processes. */
+  sql<T = Record<string, unknown>>(what: string, text: string, ...params: unknown[]): Promise<T[]> {
+    return this.#run(what, () => this.#sqlite.query(text, ...params)) as Promise<T[]>;
+  }
+
+  /** JSON text in Keyv's encoding, so rows written by SQL read back through Keyv and vice versa. */
+  async encode(value: unknown): Promise<string> {
+    return this.#keyv.serialize ? await this.#keyv.serialize(value) : JSON.stringify(value);
+  }
+
+  decode<T>(text: string): T {
+    return (this.#keyv.deserialize ? this.#keyv.deserialize(text) : JSON.parse(text)) as T;
+  }
+
   /**
    * Stores `value` under `key` unless a value is there already (atomically, across processes), and
-   * returns the value that is stored. Never expires.
+   * returns the value stored now, read from the file. Never expires.
    */
   async insertIfAbsent<T>(key: string, value: T): Promise<T> {
-    const row = `${this.#namespace}:${key}`;
-    await this.#run("write", () =>
-      this.#sqlite.query(
-        `INSERT OR IGNORE INTO ${TABLE} (key, value) VALUES (?, ?)`,
-        row,
-        JSON.stringify({ value, expires: null }),
-      ),
-    );
+    const row = await this.encode({ value, expires: null });
+    await this.sql("write", `INSERT OR IGNORE INTO ${TABLE} (key, value) VALUES (?, ?)`, this.rowKey(key), row);
     return (await this.get<T>(key)) as T;
   }
 
   /** Deletes every expired row of this namespace. Returns how many. */
   async sweep(): Promise<number> {
-    const rows = await this.#run("sweep", () =>
-      this.#sqlite.query(
-        `DELETE FROM ${TABLE} WHERE key LIKE ? AND json_extract(value, '$.expires') < ? RETURNING key`,
-        `${this.#namespace}:%`,
-        Date.now(),
-      ),
+    const [from, to] = this.range("");
+    const rows = await this.sql(
+      "sweep",
+      `DELETE FROM ${TABLE} WHERE key >= ? AND key < ? AND json_extract(value, '$.expires') < ? RETURNING key`,
+      from,
+      to,
+      Date.now(),
     );
     return rows.length;
   }

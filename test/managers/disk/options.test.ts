@@ -26,6 +26,11 @@ describe("DiskManager options", () => {
     [{ ttlMs: 1.5 }, /`ttlMs`/],
     [{ busyTimeoutMs: "1s" }, /`busyTimeoutMs`/],
     [{ heartbeatMs: 1000, leaseMs: 1500 }, /`leaseMs` to be at least twice/],
+    [{ busyTimeoutMs: 5_000 }, /`leaseMs` to be at least `heartbeatMs` \+ 2 × `busyTimeoutMs` \(11000\).*got `10000`/],
+    [
+      { leaseMs: 4_000, busyTimeoutMs: 2_000 },
+      /`leaseMs` to be at least `heartbeatMs` \+ 2 × `busyTimeoutMs` \(5000\)/,
+    ],
     [{ namespace: "a b" }, /`namespace`/],
     [{ workerModule: "" }, /`workerModule`/],
   ])("rejects %j with a TypeError naming the option", (options, message) => {
@@ -38,6 +43,12 @@ describe("DiskManager options", () => {
     expect(error).toBeInstanceOf(TypeError);
     expect(error).toMatchObject({ code: "INVALID_ARGUMENT", message: expect.stringMatching(message) });
     expect((error as Error).message).toMatch(/^\[background-callbacks:disk\]/);
+  });
+
+  it("derives a busy timeout that fits a short lease, and accepts explicit values that fit", () => {
+    expect(() => new DiskManager({ heartbeatMs: 100, leaseMs: 500 })).not.toThrow();
+    expect(() => new DiskManager({ heartbeatMs: 1_000, leaseMs: 21_000, busyTimeoutMs: 10_000 })).not.toThrow();
+    expect(() => new DiskManager({ heartbeatMs: 1_000, leaseMs: 20_999, busyTimeoutMs: 10_000 })).toThrow(TypeError);
   });
 
   it("rejects options that are not an object", () => {
@@ -105,4 +116,32 @@ describe("DiskManager.sharedSecret", () => {
       await Promise.all([...managers, other].map((manager) => manager.close()));
     }
   });
+
+  it("reads the file on every call: after the stored secret is lost, every process converges on the new one", async () => {
+    const path = tempFile();
+    const [a, b] = [0, 1].map(() => new DiskManager({ path, workerModule: smokeJobs })) as [DiskManager, DiskManager];
+    try {
+      const first = await a.sharedSecret();
+      expect(await b.sharedSecret()).toBe(first);
+      await run(path, "DELETE FROM background_callbacks WHERE key = 'bgcb:secret'");
+      const second = await b.sharedSecret();
+      expect(second).not.toBe(first);
+      expect(await a.sharedSecret()).toBe(second);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
 });
+
+function run(path: string, sql: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const db = new sqlite3.Database(path, (error) => {
+      if (error) return reject(error);
+      db.run(sql, (err) => {
+        db.close();
+        if (err) reject(err);
+        else resolve();
+      });
+    });
+  });
+}
