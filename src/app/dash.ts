@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { childrenProps } from "../components/index.js";
-import { describeValue, invalidArgument } from "../errors.js";
+import { describeValue, invalidArgument, isErrorCode } from "../errors.js";
 import type { BackgroundCallbackManager } from "../manager/contract.js";
 import { assertInteger } from "../manager/validate.js";
 import { scriptUrls } from "../server/assets.js";
@@ -131,7 +131,11 @@ export class Dash {
     const port = options.port ?? Number(process.env.PORT ?? 8050);
     assertInteger("app", "port", port, 0, 65_535);
     const host = options.host ?? process.env.HOST ?? "127.0.0.1";
-    await this.#setUp();
+    // A backend outage at start is waited out like any other: requests answer 503 until it is back.
+    await this.#setUp().catch((error: unknown) => {
+      if (!isErrorCode(error, "BACKEND")) throw error;
+      serverLog("The backend is unreachable; serving anyway, requests answer 503 until it is back", error);
+    });
     const server = hardenServer(createServer(this.listener));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
