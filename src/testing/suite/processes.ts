@@ -76,7 +76,11 @@ export function descendants(root: number = process.pid): Map<number, string> {
  * stragglers up to `settleMs` to go. Kills any that remain, so that one failure does not leak
  * processes into the next test.
  */
-export async function assertNoNewProcesses(before: ReadonlyMap<number, string>, settleMs: number, what: string) {
+export async function assertNoNewProcesses(
+  before: ReadonlyMap<number, string>,
+  settleMs: number,
+  what: string,
+): Promise<void> {
   const deadline = Date.now() + settleMs;
   let left = [...descendants()].filter(([pid]) => !before.has(pid));
   while (left.length > 0 && Date.now() < deadline) {

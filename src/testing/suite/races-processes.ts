@@ -25,6 +25,7 @@ async function closeWhileSubmitting(manager: BackgroundCallbackManager, count: n
   }
 }
 
+/** `close()` right after the first `submit()`: no process outlives it (checked in the process table). */
 export function closeDuringSubmit(suite: Suite): void {
   suite.test("close() during the first submit() leaves no process behind", 60_000, async () => {
     for (const [round, count] of [1, 1, 3, 3].entries()) {
@@ -55,6 +56,7 @@ async function poll(
   }
 }
 
+/** Two pollers of one manager taking in parallel: every side update reaches exactly one of them. */
 export function concurrentTakes(suite: Suite): void {
   suite.test("two pollers taking at once receive each side update exactly once between them", 60_000, async () => {
     const count = 240;
@@ -81,6 +83,7 @@ export function concurrentTakes(suite: Suite): void {
   });
 }
 
+/** A job that leaves a throwing timer or a rejected promise behind: the jobs after it still end well. */
 export function leftovers(suite: Suite): void {
   suite.test("a job's leftover timer or rejection never harms the jobs after it", 60_000, async () => {
     const plan: [LeftoverMode, number][] = [
