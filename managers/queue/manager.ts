@@ -169,6 +169,8 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
       const down = side.client.client.status === "ready" ? undefined : (side.client.lastError ?? true);
       throw backendError("add the job to the queue", this.#options.connection.shown, error, down);
     }
+    // Failing here is harmless: the job is queued, and the worker's claim removes the TTL too.
+    await side.store.persist(jobId).catch(() => undefined);
     return { jobId };
   }
 

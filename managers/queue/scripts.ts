@@ -8,7 +8,7 @@
  * yet taken), `seq` (progress and side updates written), `runs` (times started, hand-backs
  * included), `retry` ("1" for retryLost), `submittedAt`, `startedAt`.
  *
- * A record has no TTL while its job is queued or running: only the outcome starts the `ttlMs`
+ * A record has no TTL while its job is in the queue or running: only the outcome starts the `ttlMs`
  * countdown (of the record and of its side-update list), so a live job never expires.
  */
 
@@ -90,7 +90,8 @@ end
  * KEYS job, cache, epoch · ARGV now, ttl, retry, useCache, idEpoch → 1 when a memoised result was
  * stored as the outcome, 0 when queued, or the current epoch when the job id names another one
  * (nothing written: the caller makes a new id). The first job's epoch becomes the queue's. The
- * record gets no TTL: the job is live until its outcome.
+ * record keeps a TTL only until its job is in BullMQ (the caller then removes it, and so does the
+ * claim): a record whose job never reached the queue goes away.
  */
 export const SUBMIT = `
 if ARGV[5] ~= '' then
@@ -108,6 +109,7 @@ if ARGV[4] == '1' then
   end
 end
 redis.call('HSET', KEYS[1], 'state', 'queued', 'submittedAt', ARGV[1], 'retry', ARGV[3], 'runs', 0)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 0
 `;
 
@@ -172,6 +174,7 @@ if runs >= limit then
 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'state', 'queued')
 redis.call('HDEL', KEYS[1], 'progress', 'startedAt')
+redis.call('PERSIST', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 return 'run'
 `;

@@ -99,6 +99,11 @@ export class JobStore {
     return typeof reply === "string" ? { epoch: reply } : Number(reply) === 1;
   }
 
+  /** The job is in BullMQ: its record lives until the outcome (submit gave it a TTL until then). */
+  async persist(jobId: string): Promise<void> {
+    await this.#client.persist(this.#keys.job(jobId));
+  }
+
   /** Deletes a record whose job never reached the queue. */
   async forget(jobId: string): Promise<void> {
     await this.#client.del(this.#keys.job(jobId));

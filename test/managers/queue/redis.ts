@@ -30,7 +30,8 @@ export function ping(host: string, port: number, timeoutMs = 500): Promise<boole
     socket.setTimeout(timeoutMs, () => done(false));
     socket.once("error", () => done(false));
     socket.once("connect", () => socket.write("PING\r\n"));
-    socket.once("data", (chunk: Buffer) => done(chunk.toString().startsWith("+PONG")));
+    // A server with a password answers NOAUTH: it is up all the same.
+    socket.once("data", (chunk: Buffer) => done(/^(\+PONG|-NOAUTH)/.test(chunk.toString())));
   });
 }
 
@@ -50,13 +51,18 @@ export async function freePort(): Promise<number> {
 export interface PrivateRedis {
   readonly port: number;
   readonly url: string;
-  /** Kills the server (SIGKILL): every key is gone, as it persists nothing. */
+  /** Kills the server (SIGKILL): every key is gone, unless `extraArgs` turned on persistence. */
   stop(): Promise<void>;
   /** Starts it again on the same port. */
   start(): Promise<void>;
+  /** The server's pid while it runs (for SIGSTOP/SIGCONT), else undefined. */
+  readonly pid: number | undefined;
 }
 
-/** Starts `redis-server` from PATH on a free port (or `port`), without persistence. */
+/**
+ * Starts `redis-server` from PATH on a free port (or `port`), without persistence unless
+ * `extraArgs` turn it on (later arguments win).
+ */
 export async function startRedisServer(port?: number, extraArgs: readonly string[] = []): Promise<PrivateRedis> {
   const chosen = port ?? (await freePort());
   let child: ChildProcess | undefined;
@@ -86,7 +92,15 @@ export async function startRedisServer(port?: number, extraArgs: readonly string
   };
   await start();
   process.once("exit", () => child?.kill("SIGKILL"));
-  return { port: chosen, url: `redis://127.0.0.1:${chosen}`, stop, start };
+  return {
+    port: chosen,
+    url: `redis://127.0.0.1:${chosen}`,
+    stop,
+    start,
+    get pid() {
+      return child?.pid;
+    },
+  };
 }
 
 let shared: Promise<string> | undefined;
