@@ -7,8 +7,10 @@ import {
   type JobUpdate,
   type Json,
   jobUpdate,
+  type LocalWorkerOptions,
   mergeSideUpdate,
   newJobId,
+  resolveLocalWorkerOptions,
   type SideUpdates,
   WorkerPool,
 } from "background-callbacks";
@@ -24,42 +26,20 @@ interface Entry {
 export class MapManager extends BaseManager {
   readonly capabilities = Object.freeze({ caching: false, shared: false });
   protected readonly part = "map";
+  readonly #options: Required<LocalWorkerOptions>;
   readonly #jobs = new Map<string, Entry>();
-  readonly #pool: WorkerPool;
+  #pool: WorkerPool | undefined;
 
-  readonly #ttlMs: number;
-
-  constructor(options: { workerModule: string; concurrency?: number; cancelGraceMs?: number; ttlMs?: number }) {
+  constructor(options: LocalWorkerOptions = {}) {
     super();
-    this.#ttlMs = options.ttlMs ?? 86_400_000;
-    this.#pool = new WorkerPool(
-      { module: options.workerModule, concurrency: options.concurrency ?? 1, graceMs: options.cancelGraceMs ?? 1000 },
-      {
-        start: (id) =>
-          this.#update(id, (entry) => {
-            entry.state = "running";
-          }),
-        progress: (id, value) =>
-          this.#update(id, (entry) => {
-            entry.progress = { value };
-          }),
-        props: (id, component, props) =>
-          this.#update(id, (entry) => mergeSideUpdate(entry.sideUpdates, component, props)),
-        end: (id, outcome) =>
-          this.#update(id, (entry) => {
-            Object.assign(entry, { state: "done", outcome });
-            if (outcome.kind === "cancelled") Object.assign(entry, { progress: undefined, sideUpdates: {} });
-            // Every record expires: storage must not grow without bound.
-            setTimeout(() => this.#jobs.delete(id), this.#ttlMs).unref();
-          }),
-      },
-    );
+    // Checks and defaults only: worker processes import the app module, so they construct this too.
+    this.#options = resolveLocalWorkerOptions(this.part, options);
   }
 
   protected async doSubmit(job: JobRequest): Promise<JobHandle> {
     const jobId = newJobId();
     this.#jobs.set(jobId, { state: "queued", sideUpdates: {} });
-    this.#pool.submit({
+    this.#workers().submit({
       jobId,
       callbackId: job.callbackId,
       args: job.args,
@@ -82,11 +62,39 @@ export class MapManager extends BaseManager {
   }
 
   protected async doCancel(jobId: string): Promise<void> {
-    this.#pool.cancel(jobId);
+    this.#pool?.cancel(jobId);
   }
 
   protected async doClose(): Promise<void> {
-    await this.#pool.close();
+    await this.#pool?.close();
+  }
+
+  /** The pool starts with the first job, never in the constructor. */
+  #workers(): WorkerPool {
+    const { workerModule, concurrency, cancelGraceMs, ttlMs } = this.#options;
+    this.#pool ??= new WorkerPool(
+      { module: workerModule, concurrency, graceMs: cancelGraceMs },
+      {
+        start: (id) =>
+          this.#update(id, (entry) => {
+            entry.state = "running";
+          }),
+        progress: (id, value) =>
+          this.#update(id, (entry) => {
+            entry.progress = { value };
+          }),
+        props: (id, component, props) =>
+          this.#update(id, (entry) => mergeSideUpdate(entry.sideUpdates, component, props)),
+        end: (id, outcome) =>
+          this.#update(id, (entry) => {
+            Object.assign(entry, { state: "done", outcome });
+            if (outcome.kind === "cancelled") Object.assign(entry, { progress: undefined, sideUpdates: {} });
+            // Every record expires: storage must not grow without bound.
+            setTimeout(() => this.#jobs.delete(id), ttlMs).unref();
+          }),
+      },
+    );
+    return this.#pool;
   }
 
   #update(jobId: string, change: (entry: Entry) => void): void {

@@ -1,4 +1,4 @@
-import { MemoryManager, runConformanceSuite } from "background-callbacks/testing";
+import { runConformanceSuite } from "background-callbacks/testing";
 import { describe, it } from "vitest";
 
-runConformanceSuite({ name: "MemoryManager", describe, it, create: (options) => new MemoryManager(options) });
+runConformanceSuite({ name: "MapManager", describe, it, factory: new URL("./map-factory.ts", import.meta.url) });
