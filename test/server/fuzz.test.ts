@@ -242,7 +242,9 @@ const requestShape = fc.record({
   body: bodyText,
 });
 
-function toRequest(shape: fc.Infer<typeof requestShape>): Request {
+type RequestShape = typeof requestShape extends fc.Arbitrary<infer T> ? T : never;
+
+function toRequest(shape: RequestShape): Request {
   const params = new URLSearchParams();
   const { endId, cacheKey, job, oldJob = [], cancelJob = [], extra = [] } = shape.query;
   if (endId) params.append("endId", endId());
