@@ -13,6 +13,7 @@ import {
   Output,
   type RunningApp,
 } from "../../src/index.js";
+import { sendRaw } from "../fixtures/raw-http.js";
 import { body, DashClient } from "./http.js";
 
 /** What a Redis would hold: the shared secret and the jobs; `down` makes every call fail `BACKEND`. */
@@ -77,11 +78,11 @@ callback(
 const run = body("job-out", "job-in", "x");
 const started: RunningApp[] = [];
 
-async function serve(backend: Backend, backendOutageMs = 1_500): Promise<DashClient> {
+async function serve(backend: Backend, backendOutageMs = 1_500, longPollMs = 100): Promise<DashClient> {
   const app = new Dash({
     backgroundCallbackManager: new ControlledManager(backend),
     backendOutageMs,
-    longPollMs: 100,
+    longPollMs,
     firstResponseWaitMs: 0,
   });
   const running = (await app.run({ port: 0, host: "127.0.0.1" })) as RunningApp;
@@ -215,5 +216,25 @@ describe("web processes converge on one shared secret", () => {
     );
     expect(forged.every((answer) => answer.status === 403)).toBe(true);
     expect(backend.calls - callsBefore).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("long polls", () => {
+  it("stop asking the manager once the client went away", async () => {
+    const backend = new Backend();
+    const client = await serve(backend, 30_000, 60_000);
+    await client.loadPage();
+    const handles = await start(client);
+    const text = JSON.stringify(run);
+    const url = new URL(client.base);
+    const target = `/_dash-update-component?endId=${client.endId}&cacheKey=${handles.cacheKey}&job=${handles.job}`;
+    const bytes = `POST ${target} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n\r\n${text}`;
+    // The client gives up while the poll waits (it would wait a minute for news).
+    const answer = await sendRaw(Number(url.port), bytes, 500);
+    expect(answer.status).toBeUndefined();
+    const afterClose = backend.calls;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // At most one take() in flight when the client left; none after.
+    expect(backend.calls - afterClose).toBeLessThanOrEqual(1);
   });
 });
