@@ -60,7 +60,7 @@ describe("DiskManager: an owner stalled past its lease", () => {
       peer.child.kill("SIGKILL");
       await reader.close();
     }
-  });
+  }, 60_000);
 
   it("a job whose owner was SIGKILLed and that nobody polls is ended lost by the sweeper, then expires", async () => {
     const path = tempFile();
@@ -81,7 +81,7 @@ describe("DiskManager: an owner stalled past its lease", () => {
     } finally {
       await sweeper.close();
     }
-  });
+  }, 60_000);
 });
 
 describe("DiskManager: records of unended jobs", () => {

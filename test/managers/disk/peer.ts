@@ -1,7 +1,7 @@
 /**
  * A second web process for the DiskManager's race tests. argv: `<file> <options json> <jobs json>`,
  * jobs being `[{ callbackId, args }]`. Submits the jobs in order and prints each id on its own
- * line. Then answers commands on stdin, one JSON line each:
+ * line. Then answers commands on stdin, one line each, and exits when stdin closes:
  *   `stall <ms>`      blocks its event loop (a stalled web process), prints "resumed" after
  *   `take <jobId>`    prints the take's JSON
  *   `status <jobId>`  prints the job's state
@@ -30,3 +30,7 @@ for await (const line of createInterface({ input: process.stdin })) {
     console.log(await manager.status(arg));
   }
 }
+
+// stdin closed: the test process is gone, and so should this one be.
+await manager.close();
+process.exit(0);

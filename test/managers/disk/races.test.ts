@@ -140,5 +140,5 @@ describe("DiskManager: a cancel from another process", () => {
       peer.child.kill("SIGKILL");
       await other.close();
     }
-  });
+  }, 60_000);
 });
