@@ -95,7 +95,8 @@ const PACKAGES = [
     files: ["plotly.min.js"],
   },
   {
-    // dash-table 7.x is the DataTable of Dash 4, whose front end is dash-renderer 3.4 and dcc 4.5.
+    // The dash-table release built in the Dash repository alongside dash-renderer 3.4 and dcc 4.5
+    // (the 4.x ones come from the older standalone repository).
     name: "dash-table",
     version: "7.4.1",
     integrity: "sha512-A5nCbUDSBUp84pzsrGiEuuKWebbmyMQS+EZR+nOsAq9VDrNM3kVxmmAI8qXhrlRyWd9QLEvPZo+cKp5Pwg8Hmw==",
