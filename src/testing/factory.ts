@@ -84,7 +84,8 @@ export async function importFactory(module: string): Promise<ManagerFactory> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ERR_UNKNOWN_FILE_EXTENSION") throw error;
     await import(tsxLoader(fileURLToPath(module)));
-    exports = await import(module);
+    // Node keeps the failed load under the plain URL: ask again under another one.
+    exports = await import(`${module}?tsx`);
   }
   const factory = typeof exports.default === "function" ? exports.default : exports.create;
   if (typeof factory !== "function") {
