@@ -58,10 +58,13 @@ const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
 
 /**
  * Declares the whole conformance suite: one `describe(options.name)` holding a `describe` per
- * group. Each test creates its own managers through `options.create` and closes them, so tests
- * are independent of order and need no hooks. Imports no test runner.
+ * group. Each test creates its own managers through the factory module (or `options.create`) and
+ * closes them, so tests are independent of order and need no hooks. Worker processes construct the
+ * manager through the same factory module at import, as an app module does; for a shared manager,
+ * second processes open the same namespace through it. Imports no test runner.
  *
  * Tests of a capability that is `false` do not skip: they assert the `NOT_SUPPORTED` rejection.
+ * The shared group is declared only when the factory's manager says `capabilities.shared`.
  *
  * @throws `INVALID_ARGUMENT` (a `TypeError`) for options that are missing or of the wrong type.
  * @example
@@ -69,14 +72,14 @@ const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
  * // test/my-manager.test.ts: works the same with jest, or node:test's describe and it
  * import { describe, it } from "vitest";
  * import { runConformanceSuite } from "background-callbacks/testing";
- * import { MyManager } from "../src/my-manager.js";
  *
+ * // factory.ts: `export default (options) => new MyManager({ ...options, schema: options.namespace })`
  * runConformanceSuite({
  *   name: "MyManager",
  *   describe,
  *   it,
- *   // A fresh, isolated manager per call; pass workerModule, concurrency and cancelGraceMs on.
- *   create: (options) => new MyManager({ ...options, namespace: crypto.randomUUID() }),
+ *   factory: new URL("./factory.ts", import.meta.url),
+ *   leaseMs: 2_000, // the lease factory.ts gives the manager
  *   timeScale: 2, // a slow CI machine
  * });
  * ```
