@@ -11,19 +11,19 @@ export type DataTableCell = string | number | boolean | null;
 export type DataTableRow = { readonly [columnId: string]: DataTableCell };
 
 /** Where a header action shows: every header row, the first or last one, or one flag per row. */
-export type HeaderRows = boolean | "first" | "last" | readonly boolean[];
+export type DataTableHeaderRows = boolean | "first" | "last" | readonly boolean[];
 
 /** The data type of a column. @default "any" */
-export type ColumnType = "any" | "numeric" | "text" | "datetime";
+export type DataTableColumnType = "any" | "numeric" | "text" | "datetime";
 
 /** Case sensitivity of the filter, and the placeholder of the filter cell. */
-export type FilterOptions = {
+export type DataTableFilterOptions = {
   case?: "sensitive" | "insensitive";
   placeholder_text?: string;
 };
 
 /** Number formatting, as in d3-format's `formatLocale`. */
-export type FormatLocale = {
+export type DataTableLocale = {
   /** Prefix and suffix symbols. @default ["$", ""] */
   symbol?: readonly string[];
   /** @default "." */
@@ -41,8 +41,8 @@ export type FormatLocale = {
 };
 
 /** How a column's cells are shown: a d3-format `specifier`, an SI `prefix`, a value for nulls. */
-export type ColumnFormat = {
-  locale?: FormatLocale;
+export type DataTableFormat = {
+  locale?: DataTableLocale;
   /** Shown in place of a null cell. */
   nully?: DataTableCell;
   prefix?: number;
@@ -54,18 +54,18 @@ export type ColumnFormat = {
 export type DataTableColumn = {
   id: string;
   name: string | readonly string[];
-  type?: ColumnType;
+  type?: DataTableColumnType;
   /** @default "input" */
   presentation?: "input" | "dropdown" | "markdown";
-  selectable?: HeaderRows;
-  clearable?: HeaderRows;
-  deletable?: HeaderRows;
+  selectable?: DataTableHeaderRows;
+  clearable?: DataTableHeaderRows;
+  deletable?: DataTableHeaderRows;
   /** Overrides the table's `editable` for this column. */
   editable?: boolean;
-  hideable?: HeaderRows;
-  renamable?: HeaderRows;
-  filter_options?: FilterOptions;
-  format?: ColumnFormat;
+  hideable?: DataTableHeaderRows;
+  renamable?: DataTableHeaderRows;
+  filter_options?: DataTableFilterOptions;
+  format?: DataTableFormat;
   /** What happens to user input that does not fit `type`. @default { action: "coerce", failure: "reject" } */
   on_change?: { action?: "coerce" | "none" | "validate"; failure?: "accept" | "default" | "reject" };
   /** Values sorted as if they were null (always last). */
@@ -74,10 +74,10 @@ export type DataTableColumn = {
 };
 
 /** Rows or columns that stay in view while scrolling: none, or the headers and `data` more. */
-export type FixedCells = { headers?: false; data?: 0 } | { headers: true; data?: number };
+export type DataTableFixed = { headers?: false; data?: 0 } | { headers: true; data?: number };
 
 /** A cell, as `active_cell` and `selected_cells` give it. */
-export type CellPosition = {
+export type DataTableCellPosition = {
   row?: number;
   column?: number;
   row_id?: string | number;
@@ -85,7 +85,7 @@ export type CellPosition = {
 };
 
 /** One level of sorting. */
-export type SortBy = { column_id: string; direction: "asc" | "desc" };
+export type DataTableSortBy = { column_id: string; direction: "asc" | "desc" };
 
 /** The options of a dropdown cell. */
 export type DataTableDropdown = {
@@ -107,9 +107,9 @@ export type DataTableTooltip =
     };
 
 /** Which cells a conditional style or tooltip applies to. */
-export type CellCondition = {
+export type DataTableCondition = {
   column_id?: string | readonly string[];
-  column_type?: ColumnType;
+  column_type?: DataTableColumnType;
   /** A filter expression, such as `{pop} > 1000000`. */
   filter_query?: string;
   state?: "active" | "selected";
@@ -119,9 +119,9 @@ export type CellCondition = {
 };
 
 /** CSS for the cells that match `if`. */
-export type ConditionalStyle = {
-  readonly if?: CellCondition;
-  readonly [property: string]: string | number | undefined | CellCondition;
+export type DataTableConditionalStyle = {
+  readonly if?: DataTableCondition;
+  readonly [property: string]: string | number | undefined | DataTableCondition;
 };
 
 /** Props of `dashTable.DataTable`, from the propTypes of dash-table 7.4.1. */
@@ -143,9 +143,9 @@ export type DataTableProps = Persistence<
   /** @default false */
   editable?: boolean;
   /** @default { headers: false, data: 0 } */
-  fixed_columns?: FixedCells;
+  fixed_columns?: DataTableFixed;
   /** @default { headers: false, data: 0 } */
-  fixed_rows?: FixedCells;
+  fixed_rows?: DataTableFixed;
   /** @default false */
   column_selectable?: "single" | "multi" | false;
   /** @default true */
@@ -153,13 +153,13 @@ export type DataTableProps = Persistence<
   /** @default false */
   row_selectable?: "single" | "multi" | false;
   row_deletable?: boolean;
-  active_cell?: CellPosition;
-  selected_cells?: readonly CellPosition[];
+  active_cell?: DataTableCellPosition;
+  selected_cells?: readonly DataTableCellPosition[];
   selected_rows?: readonly number[];
   selected_columns?: readonly string[];
   selected_row_ids?: readonly (string | number)[];
-  start_cell?: CellPosition;
-  end_cell?: CellPosition;
+  start_cell?: DataTableCellPosition;
+  end_cell?: DataTableCellPosition;
   /** Set by the table: `data` before its last change. */
   data_previous?: readonly DataTableRow[];
   hidden_columns?: readonly string[];
@@ -187,13 +187,13 @@ export type DataTableProps = Persistence<
   /** @default "none" */
   filter_action?: "custom" | "native" | "none" | { type: "custom" | "native"; operator?: "and" | "or" };
   /** @default {} */
-  filter_options?: FilterOptions;
+  filter_options?: DataTableFilterOptions;
   /** `"native"`: the header's arrows sort `data`; `"custom"`: they set `sort_by` for a callback. @default "none" */
   sort_action?: "custom" | "native" | "none";
   /** @default "single" */
   sort_mode?: "single" | "multi";
   /** @default [] */
-  sort_by?: readonly SortBy[];
+  sort_by?: readonly DataTableSortBy[];
   /** @default [] */
   sort_as_null?: readonly (string | number | boolean)[];
   /** Dropdown options by column id. @default {} */
@@ -218,7 +218,7 @@ export type DataTableProps = Persistence<
   tooltip_delay?: number;
   /** @default 2000 */
   tooltip_duration?: number;
-  locale_format?: FormatLocale;
+  locale_format?: DataTableLocale;
   /** @default false */
   style_as_list_view?: boolean;
   /** @default true */
@@ -234,13 +234,13 @@ export type DataTableProps = Persistence<
   style_filter?: CssProperties;
   style_header?: CssProperties;
   /** @default [] */
-  style_cell_conditional?: readonly ConditionalStyle[];
+  style_cell_conditional?: readonly DataTableConditionalStyle[];
   /** @default [] */
-  style_data_conditional?: readonly ConditionalStyle[];
+  style_data_conditional?: readonly DataTableConditionalStyle[];
   /** @default [] */
-  style_filter_conditional?: readonly ConditionalStyle[];
+  style_filter_conditional?: readonly DataTableConditionalStyle[];
   /** @default [] */
-  style_header_conditional?: readonly ConditionalStyle[];
+  style_header_conditional?: readonly DataTableConditionalStyle[];
   /** @default false */
   virtualization?: boolean;
   derived_filter_query_structure?: Readonly<Record<string, unknown>> | null;

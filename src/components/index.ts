@@ -21,22 +21,22 @@ export {
 } from "./component.js";
 export { type DashTableComponents, dashTable } from "./dash-table.js";
 export type {
-  CellCondition,
-  CellPosition,
-  ColumnFormat,
-  ColumnType,
-  ConditionalStyle,
   DataTableCell,
+  DataTableCellPosition,
   DataTableColumn,
+  DataTableColumnType,
+  DataTableCondition,
+  DataTableConditionalStyle,
   DataTableDropdown,
+  DataTableFilterOptions,
+  DataTableFixed,
+  DataTableFormat,
+  DataTableHeaderRows,
+  DataTableLocale,
   DataTableProps,
   DataTableRow,
+  DataTableSortBy,
   DataTableTooltip,
-  FilterOptions,
-  FixedCells,
-  FormatLocale,
-  HeaderRows,
-  SortBy,
 } from "./dash-table-props.js";
 export { type DccComponents, dcc } from "./dcc.js";
 export type {
