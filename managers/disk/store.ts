@@ -59,6 +59,9 @@ export class DiskStore {
       // Each call reports its own failure as a BACKEND error.
     });
     await store.sql("open", "PRAGMA journal_mode = WAL");
+    // No fsync per commit (WAL keeps the file consistent; a crash of the process loses nothing):
+    // each write holds the lock that other processes wait for a much shorter time.
+    await store.sql("open", "PRAGMA synchronous = NORMAL");
     await store.sweep();
     return store;
   }

@@ -1,7 +1,12 @@
 import { once } from "node:events";
 import { describe, expect, it } from "vitest";
 import { DiskManager } from "../../../managers/disk/index.js";
-import { firstLine, outcomeOf, peer, smokeJobs, tempFile } from "./helpers.js";
+import { outcomeOf, racePeer, smokeJobs, tempFile, until } from "./helpers.js";
+
+// A lease long enough that a loaded machine renews it in time: a lapsed lease is `lost` for good.
+const OWNER = { workerModule: smokeJobs, heartbeatMs: 200, leaseMs: 2_000 };
+const WAIT = [{ callbackId: "smoke.wait", args: [] }];
+const SPIN = [{ callbackId: "smoke.spin", args: [] }];
 
 describe("DiskManager across processes", () => {
   it("a second process cancels a job that this process started, and the slot serves the next job", async () => {
@@ -10,9 +15,10 @@ describe("DiskManager across processes", () => {
     try {
       const waiting = await manager.submit({ callbackId: "smoke.wait", args: [] });
       const next = await manager.submit({ callbackId: "smoke.echo", args: ["next"] });
-      while ((await manager.status(waiting.jobId)) !== "running") await new Promise((r) => setTimeout(r, 20));
-      const other = peer("cancel", path, waiting.jobId);
-      expect(await firstLine(other)).toBe("cancelled");
+      await until(async () => (await manager.status(waiting.jobId)) === "running", "the job runs");
+      const { peer: other } = await racePeer(path, OWNER, []);
+      expect(await other.ask(`cancel ${waiting.jobId}`)).toBe("cancelled");
+      other.child.kill("SIGKILL");
       expect(await outcomeOf(manager, waiting.jobId)).toEqual({ kind: "cancelled" });
       expect(await outcomeOf(manager, next.jobId)).toEqual({ kind: "result", value: "next" });
     } finally {
@@ -23,9 +29,10 @@ describe("DiskManager across processes", () => {
   it("a job started by another process is polled here, and cancelled here", async () => {
     const path = tempFile();
     const manager = new DiskManager({ path, workerModule: smokeJobs });
-    const other = peer("submit", path, "smoke.wait");
+    const { peer, ids } = await racePeer(path, OWNER, WAIT);
+    const other = peer.child;
     try {
-      const jobId = await firstLine(other);
+      const [jobId] = ids as [string];
       let progress: unknown;
       while (progress === undefined) {
         progress = (await manager.take(jobId)).progress;
@@ -45,9 +52,10 @@ describe("DiskManager across processes", () => {
   it("jobs of a process that was killed become lost once its heartbeat expires", async () => {
     const path = tempFile();
     const manager = new DiskManager({ path, workerModule: smokeJobs });
-    const other = peer("submit", path, "smoke.wait");
+    const { peer, ids } = await racePeer(path, OWNER, WAIT);
+    const other = peer.child;
     try {
-      const jobId = await firstLine(other);
+      const [jobId] = ids as [string];
       expect(["queued", "running"]).toContain(await manager.status(jobId));
       other.kill("SIGKILL");
       await once(other, "exit");
@@ -86,10 +94,11 @@ describe("orphaned worker processes", () => {
   it("a worker spinning in a synchronous loop dies when its web process is killed", async () => {
     const path = tempFile();
     const manager = new DiskManager({ path, workerModule: smokeJobs });
-    const other = peer("submit", path, "smoke.spin");
+    const { peer, ids } = await racePeer(path, OWNER, SPIN);
+    const other = peer.child;
     try {
-      const jobId = await firstLine(other);
-      while ((await manager.status(jobId)) !== "running") await new Promise((r) => setTimeout(r, 20));
+      const [jobId] = ids as [string];
+      await until(async () => (await manager.status(jobId)) === "running", "the job runs");
       // The job is dispatched; give it time to enter its loop, then find its process.
       await new Promise((r) => setTimeout(r, 500));
       const { execSync } = await import("node:child_process");

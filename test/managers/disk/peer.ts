@@ -5,6 +5,7 @@
  *   `stall <ms>`      blocks its event loop (a stalled web process), prints "resumed" after
  *   `take <jobId>`    prints the take's JSON
  *   `status <jobId>`  prints the job's state
+ *   `cancel <jobId>`  cancels the job, prints "cancelled"
  */
 import { createInterface } from "node:readline";
 import { DiskManager, type DiskManagerOptions } from "../../../managers/disk/index.js";
@@ -28,6 +29,9 @@ for await (const line of createInterface({ input: process.stdin })) {
     console.log(JSON.stringify(await manager.take(arg)));
   } else if (command === "status") {
     console.log(await manager.status(arg));
+  } else if (command === "cancel") {
+    await manager.cancel(arg);
+    console.log("cancelled");
   }
 }
 
