@@ -142,3 +142,38 @@ describe("DiskManager: a cancel from another process", () => {
     }
   }, 60_000);
 });
+
+describe("DiskManager: a cancel racing the end", () => {
+  it("one outcome per job, the same for the owner and another manager on the file, never changing; nothing after a cancel", async () => {
+    const path = tempFile();
+    const dir = join(path, "..");
+    const trace = join(dir, "trace");
+    const owner = new DiskManager({ path, workerModule: raceJobs });
+    const other = new DiskManager({ path, workerModule: raceJobs });
+    try {
+      const rounds = 10;
+      const handles = [];
+      for (let i = 0; i < rounds; i++) {
+        handles.push(await owner.submit({ callbackId: "disk.gate", args: [trace, `j${i}`, join(dir, `gate${i}`)] }));
+      }
+      const kinds = new Set<string>();
+      for (const [i, { jobId }] of handles.entries()) {
+        await until(() => traceOf(trace).includes(`j${i}`), `job ${i} runs`);
+        // The job returns as the cancel arrives: whichever is stored first is the outcome.
+        await Promise.all([
+          other.cancel(jobId),
+          Promise.resolve().then(() => writeFileSync(join(dir, `gate${i}`), "")),
+        ]);
+        const first = await outcomeOf(other, jobId);
+        kinds.add(first.kind);
+        expect(["result", "cancelled"]).toContain(first.kind);
+        for (let read = 0; read < 5; read++) {
+          for (const manager of [owner, other]) expect(await manager.take(jobId)).toEqual({ outcome: first });
+        }
+      }
+      expect(kinds.has("cancelled")).toBe(true);
+    } finally {
+      await Promise.all([owner.close(), other.close()]);
+    }
+  }, 60_000);
+});
