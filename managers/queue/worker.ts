@@ -14,7 +14,7 @@ import {
   type OwnedClient,
   waitReady,
 } from "./redis.js";
-import { JobStore, MAX_RUNS } from "./store.js";
+import { type Claim, JobStore, MAX_RUNS } from "./store.js";
 
 /** What a queue worker is started with. */
 export interface QueueWorkerSettings {
@@ -139,16 +139,17 @@ class QueueWorker implements RunningQueueWorker {
     // All three parameters are declared: BullMQ passes the AbortSignal only then.
     const processor = async (job: Job<QueueJobData, void>, token: string | undefined, signal?: AbortSignal) => {
       const jobId = job.id as string;
-      const claim = await store.claim(jobId, this.#owner);
-      if (claim !== "run") {
+      const claim = await this.#claim(store, jobId);
+      let how: Departure = "done";
+      if (claim === "run") how = await this.#run(job, signal);
+      else if (claim === "busy") how = "handBack";
+      else {
         const { callbackId } = job.data;
         // "lost": BullMQ handed back the job of a worker that died while running it.
         if (claim === "lost")
           this.#log({ level: "warn", event: "job.lost", jobId, callbackId, reason: "its worker died" });
         else this.#log({ event: "job.skipped", jobId, callbackId, reason: claim });
-        return;
       }
-      const how = await this.#run(job, signal);
       if (how === "handBack" && token !== undefined) {
         await job.moveToWait(token);
         throw new this.#settings.deps.bullmq.WaitingError();
@@ -171,6 +172,22 @@ class QueueWorker implements RunningQueueWorker {
     });
     worker.on("stalled", (jobId) => this.#log({ level: "warn", event: "job.stalled", jobId }));
     return worker;
+  }
+
+  /**
+   * Claims a job BullMQ gave this worker. While another run holds it (its worker stalled, so BullMQ
+   * moved the job, but its lease has not lapsed yet), waits: completing the BullMQ job now would
+   * leave nothing to run it if that worker is dead. Ends "busy" only when this worker shuts down
+   * meanwhile (the job then goes back to the queue); "held" when this worker runs the job already.
+   */
+  async #claim(store: JobStore, jobId: string): Promise<Claim | "held"> {
+    for (;;) {
+      const claim = await store.claim(jobId, this.#owner);
+      if (claim === "busy" && this.#jobs.has(jobId)) return "held";
+      if (claim !== "busy") return claim;
+      if (this.#closing) return "busy";
+      await new Promise((resolve) => setTimeout(resolve, this.#settings.options.heartbeatMs));
+    }
   }
 
   /** Runs a claimed job on the pool; resolves when it left this worker. */
