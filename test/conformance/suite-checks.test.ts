@@ -1,4 +1,9 @@
-import { type ConformanceOptions, conformanceGroups, MemoryManager } from "background-callbacks/testing";
+import {
+  type ConformanceManagerOptions,
+  type ConformanceOptions,
+  conformanceGroups,
+  MemoryManager,
+} from "background-callbacks/testing";
 import { describe, expect, it } from "vitest";
 
 const fixture = (name: string): URL => new URL(`../fixtures/conformance/${name}.ts`, import.meta.url);
@@ -41,6 +46,26 @@ describe("the suite catches what breaks in apps", () => {
   it("the shared group is declared for a shared manager only", () => {
     expect(declared("shared", { name: "memory", factory: fixture("memory-factory") }).size).toBe(0);
     expect(declared("shared", { name: "disk", factory: fixture("disk-factory") }).size).toBe(8);
+  });
+
+  it("BACKGROUND_CALLBACKS_TIME_SCALE multiplies timeScale, and a bad value is refused", () => {
+    const timeouts: (number | undefined)[] = [];
+    const options = { name: "scaled", create: (o: ConformanceManagerOptions) => new MemoryManager(o), timeScale: 2 };
+    const declare = (): void =>
+      conformanceGroups.construction({
+        ...options,
+        describe: (_name, fn) => fn(),
+        it: (_name, _fn, timeoutMs) => void timeouts.push(timeoutMs),
+      });
+    try {
+      process.env.BACKGROUND_CALLBACKS_TIME_SCALE = "1.5";
+      declare();
+      expect(timeouts).toEqual([90_000]);
+      process.env.BACKGROUND_CALLBACKS_TIME_SCALE = "fast";
+      expect(declare).toThrow(expect.objectContaining({ code: "INVALID_ARGUMENT" }));
+    } finally {
+      delete process.env.BACKGROUND_CALLBACKS_TIME_SCALE;
+    }
   });
 
   it("bad factory and create options are refused with INVALID_ARGUMENT", () => {

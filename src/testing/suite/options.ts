@@ -56,10 +56,15 @@ export interface ConformanceOptions {
   readonly leaseMs?: number;
   /**
    * Multiplies every wait, time bound and test timeout; raise it for slow backends or CI machines.
+   * The environment variable `BACKGROUND_CALLBACKS_TIME_SCALE` multiplies it again, for a loaded
+   * machine without a change to the test file.
    * @default 1
    */
   readonly timeScale?: number;
 }
+
+/** Environment variable that multiplies `timeScale`, e.g. `3` on a loaded CI machine. */
+export const TIME_SCALE_ENV = "BACKGROUND_CALLBACKS_TIME_SCALE";
 
 /** What the groups pass to {@link Suite.create}; a missing namespace gets a fresh one. */
 export type ManagerSettings = Omit<ConformanceManagerOptions, "namespace"> & { readonly namespace?: string };
@@ -98,7 +103,10 @@ export function suiteOf(options: ConformanceOptions): Suite {
       throw invalidArgument("testing", `Expected \`${key}\` to be a function, got ${describeValue(fn)}`);
     }
   }
-  const timeScale = positive("timeScale", options.timeScale ?? 1);
+  const fromEnv = process.env[TIME_SCALE_ENV];
+  const timeScale =
+    positive("timeScale", options.timeScale ?? 1) *
+    (fromEnv === undefined || fromEnv === "" ? 1 : positive(TIME_SCALE_ENV, Number(fromEnv)));
   const leaseMs = positive("leaseMs", options.leaseMs ?? 10_000);
   const scale = (ms: number): number => Math.round(ms * timeScale);
   return {
