@@ -7,4 +7,5 @@ export const manager = new QueueManager({
   cancelGraceMs: 2_000,
   leaseMs: 10_000,
   heartbeatMs: 2_000,
+  noWorkerTimeoutMs: 30_000, // queued jobs end with an error when no worker runs for this long
 });
