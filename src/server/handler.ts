@@ -142,7 +142,7 @@ async function update(options: HandlerOptions, outages: Outages, request: Reques
 async function cancelHandles(served: ServedApp, spec: CallbackSpec, endId: string, query: URLSearchParams) {
   const owners = [spec.id, ...(served.cancelTargets.get(spec.id) ?? [])];
   const handles = [...query.getAll("oldJob"), ...query.getAll("cancelJob")].slice(0, 100);
-  const opened = handles.flatMap((handle) => owners.map((owner) => served.signer.open("job", endId, owner, handle)));
+  const opened = handles.map((handle) => served.signer.openAny("job", endId, owners, handle));
   const jobIds = new Set((await Promise.all(opened)).filter((id) => id !== undefined));
   // A handle does not say which manager holds the job; cancelling an unknown id is a no-op.
   await Promise.all([...jobIds].flatMap((jobId) => served.managers.map((manager) => manager.cancel(jobId))));

@@ -59,7 +59,26 @@ export class SharedSigner {
     callbackId: string,
     handle: string,
   ): Promise<string | undefined> {
-    return this.#check((signer) => signer.open(kind, endId, callbackId, handle));
+    return this.openAny(kind, endId, [callbackId], handle);
+  }
+
+  /**
+   * The value inside a handle signed for `endId` and any of `callbackIds`, or `undefined`. The
+   * secret is re-read only when none of them verifies.
+   */
+  openAny(
+    kind: Exclude<HandleKind, "end">,
+    endId: string,
+    callbackIds: readonly string[],
+    handle: string,
+  ): Promise<string | undefined> {
+    return this.#check((signer) => {
+      for (const callbackId of callbackIds) {
+        const value = signer.open(kind, endId, callbackId, handle);
+        if (value !== undefined) return value;
+      }
+      return undefined;
+    });
   }
 
   /** Stops the background re-reads. */
