@@ -4,17 +4,23 @@
  */
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { type Baseline, takeBaseline } from "./leftovers.js";
 import { outcomeOfError } from "./outcome.js";
-import { type FromWorker, MODULE_ENV, type ToWorker } from "./protocol.js";
+import { type FromWorker, MODULE_ENV, type ToWorker, type WorkerJob } from "./protocol.js";
 import { registeredJobs } from "./registry.js";
 import { type JobSink, runJob } from "./run.js";
+import { currentJob } from "./scope.js";
 
 const send = (message: FromWorker): void => {
   // After a disconnect nobody listens; the process is about to exit.
   if (process.connected) process.send?.(message);
 };
 
-const running = new Map<string, AbortController>();
+/** The job running now (one at a time), and its abort controller. */
+let running: { readonly jobId: string; readonly controller: AbortController } | undefined;
+/** Set once an error escaped every job: this process takes no new job. */
+let retired = false;
+let baseline: Baseline | undefined;
 
 // The supervisor is gone: nobody would read what this process does next.
 process.on("disconnect", () => process.exit(0));
@@ -25,28 +31,52 @@ const WATCHDOG = `const { workerData } = require("node:worker_threads");
 setInterval(() => { if (process.ppid !== workerData) process.kill(process.pid, "SIGKILL"); }, 500);`;
 new Worker(WATCHDOG, { eval: true, workerData: process.ppid }).unref();
 
-process.on("message", (message: ToWorker) => {
-  if (message.t === "abort") {
-    running.get(message.jobId)?.abort(new Error("Job cancelled"));
-    return;
+// An error nobody caught. The job scope travels with callbacks, so it names the job whose code
+// threw: the running job's own error crashes the process as Node would (the job ends `lost`);
+// anyone else's (a finished job's stray timer, the module's code) must not harm the running job,
+// so the process finishes it and retires.
+process.on("uncaughtException", (error, origin) => {
+  const owner = currentJob()?.jobId;
+  if (running !== undefined && owner === running.jobId) {
+    console.error(origin === "unhandledRejection" ? "Unhandled rejection:" : "Uncaught exception:", error);
+    process.exit(1);
   }
-  const { job } = message;
+  const what = error instanceof Error ? error.message : String(error);
+  const reason = owner === undefined ? what : `a callback left behind by the job ${owner} threw: ${what}`;
+  if (!retired) send({ t: "retire", reason });
+  retired = true;
+});
+
+function run(job: WorkerJob): void {
+  // A retired process starts nothing; its supervisor kills it and hands the job to another.
+  if (retired || running !== undefined) return;
   const controller = new AbortController();
-  running.set(job.jobId, controller);
+  running = { jobId: job.jobId, controller };
   const sink: JobSink = {
     progress: (value) => send({ t: "progress", jobId: job.jobId, value }),
     props: (id, props) => send({ t: "props", jobId: job.jobId, id, props }),
   };
+  send({ t: "started", jobId: job.jobId });
   void runJob(job, controller.signal, sink).then((outcome) => {
-    running.delete(job.jobId);
-    send({ t: "done", jobId: job.jobId, outcome });
+    running = undefined;
+    const leftovers = baseline?.extra() ?? [];
+    send({ t: "done", jobId: job.jobId, outcome, ...(leftovers.length > 0 ? { leftovers } : {}) });
   });
+}
+
+process.on("message", (message: ToWorker) => {
+  if (message.t === "abort") {
+    if (running?.jobId === message.jobId) running.controller.abort(new Error("Job cancelled"));
+    return;
+  }
+  run(message.job);
 });
 
 async function start(): Promise<void> {
   const module = process.env[MODULE_ENV];
   if (!module) throw new Error(`${MODULE_ENV} is not set`);
   await import(module.startsWith("file:") ? module : pathToFileURL(module).href);
+  baseline = takeBaseline();
   send({ t: "ready", jobs: registeredJobs() });
 }
 

@@ -1,9 +1,9 @@
-import type { ChildProcess } from "node:child_process";
-import { BackgroundCallbackError } from "../errors.js";
+import { BackgroundCallbackError, describeValue, invalidArgument } from "../errors.js";
 import type { JobOutcome, Json } from "../manager/contract.js";
-import { assertInteger } from "../manager/validate.js";
-import type { FromWorker, ToWorker, WorkerJob } from "./protocol.js";
-import { currentRole } from "./role.js";
+import { assertId, assertInteger } from "../manager/validate.js";
+import { assertEvents, assertWebRole, assertWorkerJob, isThenable } from "./pool-checks.js";
+import type { FromWorker, WorkerJob } from "./protocol.js";
+import { type Entry, hasExited, holdOpen, isIdle, type Slot, send } from "./slot.js";
 import { forkWorker, resolveModule } from "./spawn.js";
 
 /** Options of a {@link WorkerPool}. */
@@ -18,30 +18,47 @@ export interface WorkerPoolOptions {
   readonly env?: Readonly<Record<string, string>>;
 }
 
-/** What a pool reports. `end` comes exactly once per submitted job. */
+/** What a pool reports, and the gate it asks. `end` comes exactly once per submitted job. */
 export interface WorkerPoolEvents {
+  /** The job's function was called in process `pid`. At most once per job, never after its `end`. */
   start?(jobId: string, pid: number): void;
   progress?(jobId: string, value: Json): void;
   props?(jobId: string, id: string, props: Record<string, Json>): void;
+  /**
+   * A gate in front of every start, e.g. to read cancel requests made elsewhere. It is asked for
+   * the job at the head of the queue once a worker process is free for it, in submit order and one
+   * job at a time: while a returned promise is pending, that process stays reserved and no later
+   * job is asked or started, so starts stay FIFO.
+   *
+   * - `false`: the job never starts; the pool reports `end(jobId, { kind: "cancelled" })` and
+   *   takes the next job.
+   * - `true`, a throw or a rejection: the job starts (a broken gate must not stall the queue).
+   *
+   * A job cancelled through {@link WorkerPool.cancel} while its admit is pending ends `cancelled`
+   * at once and never starts, whatever the answer.
+   *
+   * @default every job is admitted
+   */
+  admit?(jobId: string): boolean | Promise<boolean>;
   end(jobId: string, outcome: JobOutcome): void;
 }
 
-interface Slot {
-  readonly child: ChildProcess;
-  ready: boolean;
-  jobId?: string;
-  /** The job was cancelled; the process is finishing it or about to be killed. */
-  cancelled?: boolean;
-  killTimer?: NodeJS.Timeout;
-  fatal?: string;
-}
-
+/** Start failures in a row before queued jobs fail; also the handovers a job survives. */
 const MAX_START_FAILURES = 3;
 
 /**
  * A supervised pool of worker processes: FIFO dispatch, at most `concurrency` jobs at once,
  * the cancel ladder (abort signal → grace period → kill and replace), and `lost` outcomes for
- * jobs whose process died. Managers build on it; it keeps no state outside this process.
+ * jobs whose process died while they ran. A process that was sent a kill, or whose previous job
+ * left timers or handles behind, or that saw an error no job owned, is never handed another job;
+ * a job handed to a process that died before the job started goes back to the head of the queue.
+ * Constructing a pool starts nothing; it keeps no state outside this process.
+ *
+ * @example
+ * ```ts
+ * const pool = new WorkerPool({ module: "./app.ts" }, { end: (jobId, outcome) => save(jobId, outcome) });
+ * pool.submit({ jobId: "j1", callbackId: "report.children", args: [3] });
+ * ```
  */
 export class WorkerPool {
   readonly #module: string;
@@ -49,20 +66,23 @@ export class WorkerPool {
   readonly #graceMs: number;
   readonly #env: Readonly<Record<string, string>>;
   readonly #events: WorkerPoolEvents;
-  readonly #queue: WorkerJob[] = [];
+  readonly #queue: Entry[] = [];
   readonly #slots = new Set<Slot>();
+  /** Jobs submitted whose `end` is not reported yet. */
+  readonly #live = new Set<string>();
+  #admitting: { readonly slot: Slot; readonly entry: Entry; cancelled: boolean } | undefined;
   #startFailures = 0;
   #closed = false;
 
+  /** @throws `INVALID_ARGUMENT` for bad options or events. */
   constructor(options: WorkerPoolOptions, events: WorkerPoolEvents) {
-    if (currentRole() === "worker") {
-      throw new BackgroundCallbackError(
-        "WRONG_ROLE",
-        "[background-callbacks:worker] A worker process cannot start worker processes of its own; submit jobs from the web process",
-      );
+    if (options === null || typeof options !== "object") {
+      throw invalidArgument("worker", `Expected \`options\` to be an object, got ${describeValue(options)}`);
     }
+    assertEvents(events);
     const concurrency = options.concurrency ?? 1;
     const graceMs = options.graceMs ?? 1000;
+    assertId("worker", "module", options.module);
     assertInteger("worker", "concurrency", concurrency, 1, 256);
     assertInteger("worker", "graceMs", graceMs, 0);
     this.#module = resolveModule(options.module);
@@ -72,59 +92,83 @@ export class WorkerPool {
     this.#events = events;
   }
 
-  /** Jobs waiting, jobs running, and worker processes alive. */
+  /** Jobs waiting (an admit pending included), jobs running, and worker processes alive. */
   get stats(): { queued: number; running: number; workers: number } {
     let running = 0;
-    for (const slot of this.#slots) if (slot.jobId !== undefined) running++;
-    return { queued: this.#queue.length, running, workers: this.#slots.size };
+    for (const slot of this.#slots) if (slot.entry !== undefined) running++;
+    const queued = this.#queue.length + (this.#admitting === undefined ? 0 : 1);
+    return { queued, running, workers: this.#slots.size };
   }
 
-  /** Starts worker processes up to `concurrency` ahead of the first jobs, so that those start at once. */
+  /**
+   * Starts worker processes up to `concurrency` ahead of the first jobs, so that those start at
+   * once. Does nothing once the pool is closed.
+   * @throws `WRONG_ROLE` in a job process.
+   */
   warm(): void {
-    while (!this.#closed && this.#slots.size < this.#concurrency) this.#spawn();
+    assertWebRole("started worker processes (WorkerPool.warm)");
+    let live = this.#liveSlots();
+    while (!this.#closed && live < this.#concurrency && this.#spawn()) live++;
   }
 
-  /** Queues a job behind every job submitted before it. */
+  /**
+   * Queues a job behind every job submitted before it.
+   * @throws `MANAGER_CLOSED` after {@link close}; `WRONG_ROLE` in a job process;
+   *   `INVALID_ARGUMENT` for a malformed job or the id of a job queued or running here.
+   */
   submit(job: WorkerJob): void {
     if (this.#closed) {
       throw new BackgroundCallbackError("MANAGER_CLOSED", "[background-callbacks:worker] The worker pool is closed");
     }
-    this.#queue.push(job);
+    assertWebRole("submitted a job");
+    assertWorkerJob(job);
+    if (this.#live.has(job.jobId)) {
+      throw invalidArgument("worker", `The job "${job.jobId}" is queued or running already; give each job its own id`);
+    }
+    this.#live.add(job.jobId);
+    this.#queue.push({ job, admitted: false, deadHandovers: 0 });
     this.#pump();
   }
 
   /**
-   * Cancels a job: a queued one is dropped; a running one has its signal aborted and its process
-   * killed after the grace period. Reports `end(cancelled)` at once. Returns whether the job was
-   * queued or running here.
+   * Cancels a job: a queued one (or one waiting for its admit) is dropped; a running one has its
+   * signal aborted and its process killed after the grace period unless it returns first.
+   * Reports `end(cancelled)` at once. Returns whether the job was queued or running here.
    */
   cancel(jobId: string): boolean {
-    const index = this.#queue.findIndex((job) => job.jobId === jobId);
+    assertId("worker", "jobId", jobId);
+    const index = this.#queue.findIndex((entry) => entry.job.jobId === jobId);
     if (index >= 0) {
       this.#queue.splice(index, 1);
-      this.#events.end(jobId, { kind: "cancelled" });
+      this.#end(jobId, { kind: "cancelled" });
       return true;
     }
-    const slot = [...this.#slots].find((s) => s.jobId === jobId && !s.cancelled);
+    const pending = this.#admitting;
+    if (pending !== undefined && pending.entry.job.jobId === jobId && !pending.cancelled) {
+      pending.cancelled = true;
+      this.#end(jobId, { kind: "cancelled" });
+      return true;
+    }
+    const slot = [...this.#slots].find((s) => s.entry?.job.jobId === jobId && !s.cancelled);
     if (slot === undefined) return false;
     slot.cancelled = true;
-    this.#events.end(jobId, { kind: "cancelled" });
-    this.#send(slot, { t: "abort", jobId });
-    slot.killTimer = setTimeout(() => slot.child.kill("SIGKILL"), this.#graceMs);
+    this.#end(jobId, { kind: "cancelled" });
+    send(slot, { t: "abort", jobId });
+    slot.killTimer = setTimeout(() => this.#retire(slot, "its cancelled job outlived the grace period"), this.#graceMs);
     return true;
   }
 
-  /** Stops every worker process; queued and running jobs end `lost`. Idempotent. */
+  /** Stops every worker process; queued and running jobs end `lost`. Spawns nothing after. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const job of this.#queue.splice(0)) {
-      this.#events.end(job.jobId, { kind: "lost", reason: "The manager was closed before the job started" });
-    }
+    const reason = "The manager was closed before the job started";
+    for (const entry of this.#queue.splice(0)) this.#end(entry.job.jobId, { kind: "lost", reason });
+    if (this.#admitting !== undefined) this.#end(this.#admitting.entry.job.jobId, { kind: "lost", reason });
     const exits = [...this.#slots].map(
       (slot) =>
         new Promise<void>((resolve) => {
-          if (slot.child.exitCode !== null || slot.child.signalCode !== null) return resolve();
+          if (hasExited(slot)) return resolve();
           // An idle worker is unref'd; ref it so this process waits for the exit it awaits.
           slot.child.ref();
           slot.child.once("exit", () => resolve());
@@ -134,43 +178,94 @@ export class WorkerPool {
     await Promise.all(exits);
   }
 
+  #liveSlots(): number {
+    let live = 0;
+    for (const slot of this.#slots) if (slot.retiring === undefined) live++;
+    return live;
+  }
+
+  /** Hands queued jobs to idle processes in order, one admit at a time; starts processes as needed. */
   #pump(): void {
     if (this.#closed) return;
-    for (const slot of this.#slots) {
-      if (this.#queue.length === 0) break;
-      if (slot.ready && slot.jobId === undefined) this.#dispatch(slot, this.#queue.shift() as WorkerJob);
+    while (this.#admitting === undefined && this.#queue.length > 0) {
+      const slot = [...this.#slots].find(isIdle);
+      if (slot === undefined) break;
+      this.#offer(slot, this.#queue.shift() as Entry);
     }
     let starting = 0;
-    for (const slot of this.#slots) if (!slot.ready) starting++;
-    while (this.#queue.length > starting && this.#slots.size < this.#concurrency) {
-      this.#spawn();
+    for (const slot of this.#slots) if (!slot.ready && slot.retiring === undefined) starting++;
+    let live = this.#liveSlots();
+    while (this.#queue.length > starting && live < this.#concurrency && this.#spawn()) {
       starting++;
+      live++;
     }
   }
 
-  #dispatch(slot: Slot, job: WorkerJob): void {
-    slot.jobId = job.jobId;
-    slot.cancelled = false;
-    this.#ref(slot, true);
-    this.#send(slot, { t: "run", job });
-    this.#events.start?.(job.jobId, slot.child.pid ?? 0);
-  }
-
-  #spawn(): void {
-    let child: ChildProcess;
-    try {
-      child = forkWorker(this.#module, { ...this.#env });
-    } catch (error) {
-      this.#failQueued(error instanceof Error ? error.message : String(error));
+  #offer(slot: Slot, entry: Entry): void {
+    if (entry.admitted || this.#events.admit === undefined) {
+      this.#dispatch(slot, entry);
       return;
     }
-    const slot: Slot = { child, ready: false };
+    let verdict: unknown;
+    try {
+      verdict = this.#events.admit(entry.job.jobId);
+    } catch {
+      verdict = true;
+    }
+    if (!isThenable(verdict)) {
+      this.#decide(slot, entry, verdict !== false);
+      return;
+    }
+    const pending = { slot, entry, cancelled: false };
+    this.#admitting = pending;
+    slot.reserved = true;
+    Promise.resolve(verdict)
+      .then(
+        (value) => value !== false,
+        () => true,
+      )
+      .then((admitted) => {
+        this.#admitting = undefined;
+        slot.reserved = false;
+        if (!this.#closed && !pending.cancelled) this.#decide(slot, entry, admitted);
+        this.#pump();
+      });
+  }
+
+  #decide(slot: Slot, entry: Entry, admitted: boolean): void {
+    entry.admitted = true;
+    if (!admitted) this.#end(entry.job.jobId, { kind: "cancelled" });
+    // The reserved process may have died or retired while the admit was pending.
+    else if (this.#slots.has(slot) && isIdle(slot)) this.#dispatch(slot, entry);
+    else this.#queue.unshift(entry);
+  }
+
+  #dispatch(slot: Slot, entry: Entry): void {
+    slot.entry = entry;
+    slot.started = false;
+    slot.cancelled = false;
+    holdOpen(slot, true);
+    send(slot, { t: "run", job: entry.job });
+  }
+
+  /** Starts one process; false when that is impossible (closed, or the fork failed). */
+  #spawn(): boolean {
+    if (this.#closed) return false;
+    let slot: Slot;
+    try {
+      const child = forkWorker(this.#module, { ...this.#env });
+      slot = { child, ready: false, reserved: false, started: false, cancelled: false };
+    } catch (error) {
+      this.#failQueued(error instanceof Error ? error.message : String(error));
+      return false;
+    }
     this.#slots.add(slot);
-    child.on("message", (message: FromWorker) => this.#onMessage(slot, message));
-    child.on("error", () => {
+    slot.child.on("message", (message: FromWorker) => this.#onMessage(slot, message));
+    slot.child.on("error", () => {
       // 'exit' follows and does the bookkeeping.
     });
-    child.on("exit", (code, signal) => this.#onExit(slot, code, signal));
+    slot.child.on("exit", (code, signal) => this.#onExit(slot, code, signal));
+    return true;
   }
 
   #onMessage(slot: Slot, message: FromWorker): void {
@@ -178,69 +273,98 @@ export class WorkerPool {
       case "ready":
         slot.ready = true;
         this.#startFailures = 0;
-        this.#ref(slot, false);
+        holdOpen(slot, false);
         this.#pump();
         return;
       case "fatal":
         slot.fatal = message.message;
         return;
+      case "started":
+        if (slot.entry?.job.jobId !== message.jobId) return;
+        slot.started = true;
+        if (!slot.cancelled) this.#events.start?.(message.jobId, slot.child.pid ?? 0);
+        return;
       case "progress":
-        if (message.jobId === slot.jobId && !slot.cancelled) this.#events.progress?.(message.jobId, message.value);
+        if (this.#reports(slot, message.jobId)) this.#events.progress?.(message.jobId, message.value);
         return;
       case "props":
-        if (message.jobId === slot.jobId && !slot.cancelled) {
-          this.#events.props?.(message.jobId, message.id, message.props);
-        }
+        if (this.#reports(slot, message.jobId)) this.#events.props?.(message.jobId, message.id, message.props);
         return;
       case "done":
-        if (message.jobId !== slot.jobId) return;
-        clearTimeout(slot.killTimer);
-        if (!slot.cancelled) this.#events.end(message.jobId, message.outcome);
-        slot.jobId = undefined;
-        slot.cancelled = false;
-        this.#ref(slot, false);
-        this.#pump();
+        this.#onDone(slot, message.jobId, message.outcome, message.leftovers);
+        return;
+      case "retire":
+        // A job running there now may finish; one handed over but not started goes elsewhere.
+        if (slot.entry !== undefined && slot.started) slot.retireAfterJob ??= message.reason;
+        else this.#retire(slot, message.reason);
     }
+  }
+
+  #reports(slot: Slot, jobId: string): boolean {
+    return slot.entry?.job.jobId === jobId && !slot.cancelled;
+  }
+
+  #onDone(slot: Slot, jobId: string, outcome: JobOutcome, leftovers: readonly string[] | undefined): void {
+    if (slot.entry?.job.jobId !== jobId) return;
+    clearTimeout(slot.killTimer);
+    const cancelled = slot.cancelled;
+    slot.entry = undefined;
+    slot.started = false;
+    slot.cancelled = false;
+    const retire =
+      leftovers !== undefined && leftovers.length > 0
+        ? `the job ${jobId} left ${[...new Set(leftovers)].join(", ")} behind`
+        : slot.retireAfterJob;
+    // Retired before the end is reported: a submit made from `end` must not land on this process.
+    if (retire !== undefined) this.#retire(slot, retire);
+    else holdOpen(slot, false);
+    if (!cancelled) this.#end(jobId, outcome);
+    this.#pump();
+  }
+
+  /** Takes the process out of service for good and kills it; a replacement may start at once. */
+  #retire(slot: Slot, reason: string): void {
+    if (slot.retiring !== undefined) return;
+    slot.retiring = reason;
+    slot.child.kill("SIGKILL");
+    this.#pump();
   }
 
   #onExit(slot: Slot, code: number | null, signal: NodeJS.Signals | null): void {
     this.#slots.delete(slot);
     clearTimeout(slot.killTimer);
-    if (slot.jobId !== undefined && !slot.cancelled) {
-      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
-      this.#events.end(slot.jobId, { kind: "lost", reason: `The worker process running the job ${how}` });
-    }
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    if (slot.entry !== undefined && !slot.cancelled) this.#handBack(slot.entry, slot.started, how);
     if (this.#closed) return;
     if (!slot.ready) {
       this.#startFailures++;
       if (slot.fatal !== undefined || this.#startFailures >= MAX_START_FAILURES) {
         this.#startFailures = 0;
-        this.#failQueued(
-          slot.fatal ?? `the process ${signal ? `was killed by ${signal}` : `exited with code ${code}`}`,
-        );
+        this.#failQueued(slot.fatal ?? `the process ${how}`);
       }
     }
     this.#pump();
   }
 
+  /** A job whose process died: `lost` if it had started, otherwise back to the head of the queue. */
+  #handBack(entry: Entry, started: boolean, how: string): void {
+    const { jobId } = entry.job;
+    entry.deadHandovers++;
+    if (started) this.#end(jobId, { kind: "lost", reason: `The worker process running the job ${how}` });
+    else if (this.#closed) this.#end(jobId, { kind: "lost", reason: "The manager was closed before the job started" });
+    else if (entry.deadHandovers < MAX_START_FAILURES) this.#queue.unshift(entry);
+    else {
+      const reason = `${MAX_START_FAILURES} worker processes died before the job could start (the last ${how})`;
+      this.#end(jobId, { kind: "lost", reason });
+    }
+  }
+
   #failQueued(reason: string): void {
     const message = `[background-callbacks:worker] A worker process could not load "${this.#module}": ${reason}`;
-    for (const job of this.#queue.splice(0)) this.#events.end(job.jobId, { kind: "error", message });
+    for (const entry of this.#queue.splice(0)) this.#end(entry.job.jobId, { kind: "error", message });
   }
 
-  #send(slot: Slot, message: ToWorker): void {
-    if (slot.child.connected) slot.child.send(message);
-  }
-
-  /** An idle pool does not keep the process alive; a busy one does. */
-  #ref(slot: Slot, busy: boolean): void {
-    const channel = slot.child.channel as { ref?(): void; unref?(): void } | null | undefined;
-    if (busy) {
-      slot.child.ref();
-      channel?.ref?.();
-    } else {
-      slot.child.unref();
-      channel?.unref?.();
-    }
+  #end(jobId: string, outcome: JobOutcome): void {
+    if (this.#live.delete(jobId)) this.#events.end(jobId, outcome);
   }
 }

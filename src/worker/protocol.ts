@@ -18,6 +18,14 @@ export type ToWorker = { readonly t: "run"; readonly job: WorkerJob } | { readon
 export type FromWorker =
   | { readonly t: "ready"; readonly jobs: readonly string[] }
   | { readonly t: "fatal"; readonly message: string; readonly stack?: string }
+  /** The job's function was called: from here on, a death of the process makes the job `lost`. */
+  | { readonly t: "started"; readonly jobId: string }
   | { readonly t: "progress"; readonly jobId: string; readonly value: Json }
   | { readonly t: "props"; readonly jobId: string; readonly id: string; readonly props: Record<string, Json> }
-  | { readonly t: "done"; readonly jobId: string; readonly outcome: JobOutcome };
+  /** `leftovers`: timers, sockets or other handles the job left behind; the process is not reused. */
+  | { readonly t: "done"; readonly jobId: string; readonly outcome: JobOutcome; readonly leftovers?: readonly string[] }
+  /**
+   * An error escaped every job's control (a finished job's stray callback, or the module's own
+   * code): the process takes no new job. A job it runs now still reports "done".
+   */
+  | { readonly t: "retire"; readonly reason: string };
