@@ -1,3 +1,5 @@
+import { queueTag } from "./ids.js";
+
 /**
  * The Redis hash tag of a key, as Redis Cluster reads it: the text between the first `{` and the
  * first `}` after it, when that text is not empty. Keys with the same tag share a hash slot.
@@ -16,9 +18,12 @@ export function hashTag(key: string): string | undefined {
  */
 export class QueueKeys {
   readonly #base: string;
+  /** Tells this queue's job ids from other queues' (see `queueJobId`). */
+  readonly tag: string;
 
   constructor(prefix: string, queueName: string) {
     this.#base = `${prefix}:${queueName}:cb:`;
+    this.tag = queueTag(this.#base);
   }
 
   /** Hash: state, owner, outcome, endedAt, progress, seq, runs, retry, submittedAt, startedAt. */

@@ -177,7 +177,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
   /** Writes the job's record under an id that carries the queue's epoch (learnt on the first try). */
   async #record(side: WebSide, cacheKey: string | undefined): Promise<{ jobId: string; hit: boolean }> {
     for (;;) {
-      const jobId = queueJobId(this.#epoch);
+      const jobId = queueJobId(this.#keys.tag, this.#epoch);
       const reply = await side.store.submit(jobId, this.#options.retryLost, cacheKey);
       if (typeof reply === "boolean") return { jobId, hit: reply };
       this.#epoch = reply.epoch;

@@ -94,7 +94,7 @@ export class JobStore {
   async submit(jobId: string, retry: boolean, cacheKey?: string): Promise<boolean | { epoch: string }> {
     const k = this.#keys;
     const keys = [k.job(jobId), k.cache(cacheKey ?? ""), k.epoch];
-    const args = [Date.now(), this.#settings.ttlMs, retry ? 1 : 0, cacheKey ? 1 : 0, epochOf(jobId)];
+    const args = [Date.now(), this.#settings.ttlMs, retry ? 1 : 0, cacheKey ? 1 : 0, epochOf(jobId, this.#keys.tag)];
     const reply = await scripts.submit.run(this.#client, keys, args);
     return typeof reply === "string" ? { epoch: reply } : Number(reply) === 1;
   }
@@ -259,7 +259,7 @@ export class JobStore {
       MAX_RUNS,
       noWorkerMs,
       this.#noWorker,
-      epochOf(jobId),
+      epochOf(jobId, this.#keys.tag),
       newEpoch(),
       GONE_OUTCOME,
       leaseMs,

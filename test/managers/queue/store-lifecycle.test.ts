@@ -143,11 +143,14 @@ describe("QueueManager's job records: TTLs, starts, superseded runs, no worker, 
   it("a record Redis lost ends lost after the lease's grace (ids carry the data's epoch); an expired one is unknown", async () => {
     const { keys, store } = open({ leaseMs: 300 });
     const epoch = "AAAAAAAA";
-    const queued = queueJobId(epoch);
-    const restored = queueJobId(epoch);
-    expect(epochOf(queued)).toBe(epoch);
+    const queued = queueJobId(keys.tag, epoch);
+    const restored = queueJobId(keys.tag, epoch);
+    expect(epochOf(queued, keys.tag)).toBe(epoch);
+    // Another queue's id, whatever its epoch, is unknown here: never lost.
+    const foreign = queueJobId(new QueueKeys(prefix, "elsewhere").tag, "CCCCCCCC");
+    expect(epochOf(foreign, keys.tag)).toBe("");
     expect(await store.submit(queued, false)).toBe(false);
-    expect(await store.submit(queueJobId("BBBBBBBB"), false)).toEqual({ epoch });
+    expect(await store.submit(queueJobId(keys.tag, "BBBBBBBB"), false)).toEqual({ epoch });
     expect(await store.submit(restored, false)).toBe(false);
     expect(await store.claim(restored, "w1")).toBe("run");
     expect(await store.started(restored, "w1")).toBe(true);
@@ -164,7 +167,9 @@ describe("QueueManager's job records: TTLs, starts, superseded runs, no worker, 
     expect((await store.take(restored)).outcome).toEqual({ kind: "result", value: 1 });
     // Same epoch, no record: it expired (or never existed).
     const current = String(await client.hget(keys.epoch, "id"));
-    expect(await store.take(queueJobId(current))).toEqual({});
+    expect(await store.take(queueJobId(keys.tag, current))).toEqual({});
+    expect(await store.take(foreign)).toEqual({});
+    expect(await client.exists(keys.job(foreign))).toBe(0);
     expect(await store.status(newJobId())).toBe("unknown");
   });
 });
