@@ -166,7 +166,7 @@ describe("background-callbacks worker: shutdown", () => {
     } finally {
       await worker.stop("SIGKILL");
     }
-  });
+  }, 90_000);
 
   it("runs a TypeScript module without a loader by starting itself again with tsx; signals reach that copy", async () => {
     // tsx's loader under a name without "tsx": the CLI cannot tell that a loader is active.
