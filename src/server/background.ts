@@ -144,14 +144,17 @@ export async function pollJob(
   endId: string,
   deps: BackgroundDeps,
 ): Promise<Response> {
-  const jobId = await deps.signer.open("job", endId, spec.id, query.get("job") ?? "");
-  if (
-    jobId === undefined ||
-    (await deps.signer.open("cacheKey", endId, spec.id, query.get("cacheKey") ?? "")) !== jobId
-  ) {
-    throw new RequestError(403, "Invalid background job handle: it was not issued for this callback on this page load");
-  }
   try {
+    const jobId = await deps.signer.open("job", endId, spec.id, query.get("job") ?? "");
+    if (
+      jobId === undefined ||
+      (await deps.signer.open("cacheKey", endId, spec.id, query.get("cacheKey") ?? "")) !== jobId
+    ) {
+      throw new RequestError(
+        403,
+        "Invalid background job handle: it was not issued for this callback on this page load",
+      );
+    }
     const response = await answerPoll(spec, payload, request, jobId, deps);
     deps.outages.succeeded(deps.manager);
     return response;
@@ -197,7 +200,7 @@ async function answerPoll(
  * The backend is unreachable: within the outage bound, wait a moment and answer "still running"
  * (the page polls again); past it, an error the page shows, naming the outage.
  */
-async function waitOutOutage(deps: BackgroundDeps, signal: AbortSignal, error: Error): Promise<Response> {
+export async function waitOutOutage(deps: BackgroundDeps, signal: AbortSignal, error: Error): Promise<Response> {
   const downMs = deps.outages.failed(deps.manager);
   if (downMs === 0)
     deps.log('The background job backend is unreachable; polls answer "still running" meanwhile', error);

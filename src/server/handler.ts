@@ -2,7 +2,7 @@ import type { CallbackSpec } from "../app/callback-spec.js";
 import { isErrorCode } from "../errors.js";
 import type { BackgroundCallbackManager } from "../manager/contract.js";
 import { serveAsset } from "./assets.js";
-import { type BackgroundDeps, pollJob, startJob } from "./background.js";
+import { type BackgroundDeps, pollJob, startJob, waitOutOutage } from "./background.js";
 import { runNormalCallback } from "./normal.js";
 import { type ErrorHandler, handleErrorOutcome } from "./on-error.js";
 import { Outages } from "./outages.js";
@@ -117,18 +117,27 @@ async function update(options: HandlerOptions, outages: Outages, request: Reques
   requireJson(request);
   const payload = parsePayload(await readBody(request, options.maxBodyBytes), options.maxJsonDepth);
   const served = await options.served();
-  const endId = url.searchParams.get("endId") ?? "";
-  if (endId !== "" && !(await served.signer.verifyEndId(endId))) {
-    throw new RequestError(400, "Invalid endId: reload the page");
-  }
   const spec = served.callbacks.get(payload.output);
   if (spec === undefined)
     throw new RequestError(400, `No callback is registered for output "${payload.output.slice(0, 200)}"`);
+  const deps: BackgroundDeps | undefined = spec.background
+    ? { ...options, outages, signer: served.signer, manager: served.managerOf(spec) }
+    : undefined;
+  const endId = url.searchParams.get("endId") ?? "";
+  try {
+    if (endId !== "" && !(await served.signer.verifyEndId(endId))) {
+      throw new RequestError(400, "Invalid endId: reload the page");
+    }
+  } catch (error) {
+    // A poll waits out an outage of the backend that holds the secret, as any other.
+    const poll = deps !== undefined && url.searchParams.has("cacheKey");
+    if (poll && isErrorCode(error, "BACKEND")) return waitOutOutage(deps, request.signal, error);
+    throw error;
+  }
   await cancelHandles(served, spec, endId, url.searchParams);
   if (served.cancelCallbacks.has(spec.id)) return noContent();
   checkTargets(spec, payload);
-  if (!spec.background) return runNormal(spec, payload, request, url, options);
-  const deps: BackgroundDeps = { ...options, outages, signer: served.signer, manager: served.managerOf(spec) };
+  if (deps === undefined) return runNormal(spec, payload, request, url, options);
   return url.searchParams.has("cacheKey")
     ? pollJob(spec, payload, request, url.searchParams, endId, deps)
     : startJob(spec, payload, request, endId, url.pathname, deps);

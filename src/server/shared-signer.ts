@@ -1,3 +1,4 @@
+import { type BackgroundCallbackError, isErrorCode } from "../errors.js";
 import { type HandleKind, HandleSigner } from "./handles.js";
 
 /** How a {@link SharedSigner} keeps its secret equal to the one its source holds. */
@@ -24,6 +25,8 @@ export class SharedSigner {
   #signer: HandleSigner;
   #lastRead = 0;
   #reading: Promise<boolean> | undefined;
+  /** The error of the last read, while the source is unreachable. */
+  #unreachable: BackgroundCallbackError | undefined;
   readonly #options: SharedSignerOptions;
   readonly #timer: NodeJS.Timeout | undefined;
 
@@ -86,10 +89,16 @@ export class SharedSigner {
     if (this.#timer !== undefined) clearInterval(this.#timer);
   }
 
+  /**
+   * Checks with the current secret, else with a re-read one. While the source is unreachable a
+   * failed check cannot say "forged": it rejects with the `BACKEND` error (the caller answers 503).
+   */
   async #check<T>(check: (signer: HandleSigner) => T | undefined): Promise<T | undefined> {
     const first = check(this.#signer);
     if (first !== undefined || this.#options.read === undefined) return first;
-    return (await this.#reread(false)) ? check(this.#signer) : undefined;
+    if (await this.#reread(false)) return check(this.#signer);
+    if (this.#unreachable !== undefined) throw this.#unreachable;
+    return undefined;
   }
 
   /** Re-reads the secret; whether it changed. Concurrent callers share one read. */
@@ -102,8 +111,12 @@ export class SharedSigner {
     }
     this.#lastRead = Date.now();
     this.#reading = read()
-      .then((secret) => this.#adopt(secret))
+      .then((secret) => {
+        this.#unreachable = undefined;
+        return this.#adopt(secret);
+      })
       .catch((error: unknown) => {
+        if (isErrorCode(error, "BACKEND")) this.#unreachable = error;
         this.#options.log?.("Cannot re-read the shared secret; keeping the current one", error);
         return false;
       })

@@ -205,6 +205,27 @@ describe("web processes converge on one shared secret", () => {
     }
   });
 
+  it("while the backend is down, a handle signed with a secret not yet read is no forgery: 503, polls wait", async () => {
+    const backend = new Backend();
+    const viaA = await serve(backend, 60_000);
+    await viaA.loadPage();
+    backend.secret = undefined;
+    const viaB = await serve(backend, 60_000);
+    await viaB.loadPage();
+    const fromB = await start(viaB);
+    backend.down = true;
+    const bPageOnA = new DashClient(viaA.base);
+    bPageOnA.endId = viaB.endId;
+    const refused = await bPageOnA.update(run);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("retry-after")).toBe("5");
+    expect(await poll(bPageOnA, fromB)).toMatchObject({ status: 200, text: '{"multi":true}' });
+    backend.down = false;
+    await new Promise((resolve) => setTimeout(resolve, 1_100));
+    expect(await poll(bPageOnA, fromB)).toMatchObject({ status: 200, text: '{"multi":true}' });
+    await start(bPageOnA);
+  });
+
   it("forged handles re-read the secret at most once per second", async () => {
     const backend = new Backend();
     const client = await serve(backend);
