@@ -84,6 +84,20 @@ export class LocalJobs {
     return this.#jobs.size === 0 ? Promise.resolve() : new Promise((resolve) => this.#idle.push(resolve));
   }
 
+  /**
+   * The pool's gate before it starts a job: reads Redis once more (after the job's earlier writes),
+   * so a cancel whose message this worker missed, or a takeover, keeps the job from starting.
+   */
+  async admit(jobId: string): Promise<boolean> {
+    const job = this.#jobs.get(jobId);
+    if (job === undefined || job.ended) return false;
+    let admitted = true;
+    await this.#write(job, async () => {
+      admitted = await this.#settings.store.heartbeat(jobId, this.#settings.owner, "queued");
+    });
+    return admitted;
+  }
+
   started(jobId: string, pid: number): void {
     const job = this.#jobs.get(jobId);
     if (job === undefined || job.ended) return;

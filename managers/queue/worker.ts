@@ -105,6 +105,7 @@ class QueueWorker implements RunningQueueWorker {
     this.#pool = new WorkerPool(
       { module: settings.module, concurrency: settings.concurrency, graceMs: options.cancelGraceMs },
       {
+        admit: (jobId) => this.#jobs.admit(jobId),
         start: (jobId, pid) => this.#jobs.started(jobId, pid),
         progress: (jobId, value) => this.#jobs.progress(jobId, value),
         props: (jobId, id, props) => this.#jobs.props(jobId, id, props),

@@ -1,6 +1,8 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueManager, type QueueManagerOptions } from "../../../managers/queue/index.js";
+import { QueueKeys } from "../../../managers/queue/keys.js";
+import { JobStore } from "../../../managers/queue/store.js";
 import type { JobOutcome, JobState } from "../../../src/index.js";
 import { queueApp, sleep, waitFor } from "./processes.js";
 import { deleteKeys, redisUrl, uniqueName } from "./redis.js";
@@ -120,6 +122,38 @@ describe("QueueManager: live jobs never expire, starts are bounded, a missing wo
       expect(warnings).toHaveLength(1);
     } finally {
       process.off("warning", onWarning);
+      redis.disconnect();
+    }
+  });
+  it("a cancel the worker never heard of (no message) still keeps a job waiting in its pool from starting", async () => {
+    const manager = create({ leaseMs: 20_000, heartbeatMs: 10_000, cancelGraceMs: 2_000 });
+    const started: unknown[] = [];
+    await manager.startWorker({ log: (event) => event.event === "job.started" && started.push(event.jobId) });
+    const redis = new Redis(url);
+    // Another web process's cancel, minus its pub/sub message: only the record says it.
+    const store = new JobStore(redis, {
+      keys: new QueueKeys(prefix, manager.queueName),
+      ttlMs: 60_000,
+      leaseMs: 20_000,
+    });
+    try {
+      // It ignores its signal: its process stays busy for the 2 s grace, and the next job waits for it.
+      const stubborn = (await manager.submit({ callbackId: "q.sleep", args: [60_000] })).jobId;
+      await waitFor("the job to run", async () => (await manager.status(stubborn)) === "running", 15_000);
+      await manager.cancel(stubborn);
+      const waiting = (await manager.submit({ callbackId: "q.echo", args: ["never"] })).jobId;
+      const record = `${prefix}:${manager.queueName}:cb:job:${waiting}`;
+      await waitFor(
+        "the worker to take the waiting job",
+        async () => (await redis.hget(record, "owner")) !== null,
+        15_000,
+      );
+      expect(await store.cancel(waiting)).toBe("queued");
+      const next = (await manager.submit({ callbackId: "q.echo", args: ["next"] })).jobId;
+      expect(await outcomeOf(manager, next)).toEqual({ kind: "result", value: "next" });
+      expect(await manager.take(waiting)).toEqual({ outcome: { kind: "cancelled" } });
+      expect(started).toEqual([stubborn, next]);
+    } finally {
       redis.disconnect();
     }
   });
