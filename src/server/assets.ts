@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { BackgroundCallbackError } from "../errors.js";
+import { compress, type Encoding, encodedEtag, MIN_COMPRESS_BYTES, negotiate } from "./asset-encoding.js";
 import {
   ASSET_TABLE,
   ASSETS_BY_URL,
@@ -61,6 +62,15 @@ interface Vendor {
 }
 
 interface LoadedFile {
+  readonly bytes: Uint8Array;
+  readonly etag: string;
+  /** The compressed codings made so far; a coding that does not shrink the file holds the identity bytes. */
+  readonly encoded: Map<Exclude<Encoding, "identity">, Promise<Uint8Array>>;
+}
+
+/** One coding of a file, ready to send. */
+interface Variant {
+  readonly coding: Encoding;
   readonly bytes: Uint8Array;
   readonly etag: string;
 }
@@ -179,19 +189,46 @@ class VendorAssets implements Assets {
     if (found === undefined) {
       return errorText(404, `Not found: "${pathAfterSuites.slice(0, 200)}" is not a registered file of ${SUITES}`);
     }
-    const file = await this.#read(found.asset);
-    const headers = new Headers({ "Content-Type": contentType(found.asset.url), "X-Content-Type-Options": "nosniff" });
+    const variant = await this.#variant(await this.#read(found.asset), request.headers.get("accept-encoding"));
+    const headers = new Headers({
+      "Content-Type": contentType(found.asset.url),
+      "X-Content-Type-Options": "nosniff",
+      Vary: "Accept-Encoding",
+    });
+    if (variant.coding !== "identity") headers.set("Content-Encoding", variant.coding);
     if (found.fingerprinted) {
       headers.set("Cache-Control", YEAR_CACHE);
     } else {
-      headers.set("ETag", file.etag);
+      headers.set("ETag", variant.etag);
       headers.set("Cache-Control", "no-cache");
-      if (matchesEtag(request.headers.get("if-none-match"), file.etag)) {
+      if (matchesEtag(request.headers.get("if-none-match"), variant.etag)) {
+        headers.delete("Content-Encoding");
         return new Response(null, { status: 304, headers });
       }
     }
-    headers.set("Content-Length", String(file.bytes.byteLength));
-    return new Response(request.method === "HEAD" ? null : file.bytes, { status: 200, headers });
+    headers.set("Content-Length", String(variant.bytes.byteLength));
+    return new Response(request.method === "HEAD" ? null : variant.bytes, { status: 200, headers });
+  }
+
+  /** The coding `acceptEncoding` asks for, compressed on its first request and then kept. */
+  async #variant(file: LoadedFile, acceptEncoding: string | null): Promise<Variant> {
+    const coding = negotiate(acceptEncoding);
+    if (coding === "identity" || file.bytes.byteLength < MIN_COMPRESS_BYTES) {
+      return { coding: "identity", bytes: file.bytes, etag: file.etag };
+    }
+    let pending = file.encoded.get(coding);
+    if (pending === undefined) {
+      pending = compress(file.bytes, coding).then(
+        (bytes) => (bytes.byteLength < file.bytes.byteLength ? bytes : file.bytes),
+        // A coding that fails is never tried again for this file: identity serves every client.
+        () => file.bytes,
+      );
+      file.encoded.set(coding, pending);
+    }
+    const bytes = await pending;
+    return bytes === file.bytes
+      ? { coding: "identity", bytes, etag: file.etag }
+      : { coding, bytes, etag: encodedEtag(file.etag, coding) };
   }
 
   /** The bytes of a file, read on first use and then kept in memory. */
@@ -200,7 +237,11 @@ class VendorAssets implements Assets {
     if (pending === undefined) {
       const { dir } = this.#load();
       pending = readFile(join(dir, asset.pkg, asset.file)).then(
-        (bytes) => ({ bytes, etag: `"${createHash("sha256").update(bytes).digest("base64url").slice(0, 27)}"` }),
+        (bytes) => ({
+          bytes,
+          etag: `"${createHash("sha256").update(bytes).digest("base64url").slice(0, 27)}"`,
+          encoded: new Map(),
+        }),
         (error: unknown) => {
           this.#files.delete(asset.url);
           throw missing(`Cannot read ${asset.pkg} ${asset.file} in "${dir}"`, error);
@@ -247,7 +288,9 @@ export function scriptUrls(prefix: string, options?: ScriptOptions): string[] {
 /**
  * Answers `GET`/`HEAD /_dash-component-suites/<pathAfterSuites>`: removes any Dash fingerprint,
  * serves only files of the table (404 otherwise), with a year-long cache for fingerprinted URLs
- * and an `ETag` (304 on `If-None-Match`) for the others.
+ * and an `ETag` (304 on `If-None-Match`) for the others. Brotli or gzip by `Accept-Encoding`
+ * (q-values honoured, identity otherwise), each compressed once on its first request and kept in
+ * memory; `Vary: Accept-Encoding` always, and an `ETag` per coding.
  *
  * @param pathAfterSuites the URL path after `_dash-component-suites/`, still percent-encoded
  * @throws {BackgroundCallbackError} `DEPENDENCY_MISSING` (as a rejection) when a registered file cannot be read from `vendor/`
