@@ -3,18 +3,28 @@ import { describeValue, invalidArgument } from "../errors.js";
 import type { BackgroundCallbackManager, Json } from "../manager/contract.js";
 import { assertInteger, isJson, toJson } from "../manager/validate.js";
 import { Dependency, stringifyId } from "./dependencies.js";
+import { type DependencyGroup, flattenGroup } from "./grouping.js";
+import { groupedOutput, paramsOf, type Signature } from "./invoke.js";
 
 /** A `running` entry: while the callback runs, `output` is `on`; afterwards it is `off`. */
 export type RunningEntry = readonly [output: Dependency, on: Json, off: Json];
 
 /** Options of `callback()` and `app.callback()`. */
 export interface CallbackOptions {
-  /** Where the return value goes. A list means the function returns a list, one value per output. Leave out for a callback that only uses `setProps`. */
-  readonly output?: Dependency | readonly Dependency[];
-  /** What runs the callback. Its values are the function's first arguments, in order. */
-  readonly inputs: Dependency | readonly Dependency[];
-  /** Values passed after the inputs, without triggering the callback. */
-  readonly state?: Dependency | readonly Dependency[];
+  /**
+   * Where the return value goes. A list means the function returns a list, one value per output;
+   * an object (or lists and objects nested) means it returns a value of that shape. Leave out for
+   * a callback that only uses `setProps`.
+   */
+  readonly output?: DependencyGroup;
+  /**
+   * What runs the callback. Its values are the function's first arguments, in order, each in the
+   * shape of its entry; an object gives the function one object argument of that shape (with
+   * `state`'s entries too).
+   */
+  readonly inputs: DependencyGroup;
+  /** Values passed after the inputs, without triggering the callback; an object when `inputs` is one. */
+  readonly state?: DependencyGroup;
   /** Run on a worker process through a manager, with progress and cancel. @default false */
   readonly background?: boolean;
   /** The manager of this callback; overrides the app's `backgroundCallbackManager`. */
@@ -27,14 +37,29 @@ export interface CallbackOptions {
   readonly progress?: Dependency | readonly Dependency[];
   /** Values the progress outputs get back when the job ends or is cancelled (background only). */
   readonly progressDefault?: Json;
-  /** Skip the call when the page loads. @default false */
-  readonly preventInitialCall?: boolean;
+  /**
+   * Skip the call when the page loads. `"initialDuplicate"` keeps the initial call of a callback
+   * with `allowDuplicate` outputs (Dash's `"initial_duplicate"`).
+   * @default the app's `preventInitialCallbacks`, else false
+   */
+  readonly preventInitialCall?: boolean | "initialDuplicate";
   /** Milliseconds between the browser's polls of a background job. @default 1000 */
   readonly interval?: number;
   /** Memoise results by the arguments and these functions' values, computed per request (background only). */
   readonly cacheBy?: readonly (() => Json)[];
-  /** Positions of arguments (inputs then states) left out of the memoisation key. */
-  readonly cacheArgsToIgnore?: number | readonly number[];
+  /**
+   * Arguments left out of the memoisation key: positions (inputs then states) or `"<id>.<prop>"`
+   * names. An ignored input's triggering is left out too.
+   */
+  readonly cacheArgsToIgnore?: number | string | readonly (number | string)[];
+  /**
+   * Leave out which inputs triggered the call from the memoisation key (Dash's default); by
+   * default a call triggered by another input never gets a result memoised for this one.
+   * @default false
+   */
+  readonly cacheIgnoreTriggered?: boolean;
+  /** A newer run of the same outputs cancels the older one; `false` leaves the older one running to its end. @default true */
+  readonly cancelPrevious?: boolean;
   /** How long memoised results are kept, in milliseconds. @default 86_400_000 */
   readonly cacheTtlMs?: number;
   /**
@@ -63,6 +88,8 @@ export interface CallbackSpec {
   readonly progress: readonly Dependency[];
   readonly cancel: readonly Dependency[];
   readonly ignoreArgs: readonly number[];
+  /** How the flat wire values map onto the function's parameters and return value. */
+  readonly signature: Signature;
 }
 
 const list = <T>(value: T | readonly T[] | undefined): readonly T[] =>
@@ -86,10 +113,13 @@ export function buildCallbackSpec(options: CallbackOptions, fn: CallbackFunction
   if (typeof fn !== "function") {
     throw invalidArgument("callback", `Expected the callback function, got ${describeValue(fn)}`);
   }
-  const outputs = deps("output", options.output, "Output");
-  const inputs = deps("inputs", options.inputs, "Input");
+  const outputs = options.output === undefined ? [] : flattenGroup("output", options.output, "Output");
+  const inputs = flattenGroup("inputs", options.inputs, "Input");
   if (inputs.length === 0) throw invalidArgument("callback", "Expected `inputs` to hold at least one Input(...)");
-  const state = deps("state", options.state, "State");
+  const state = options.state === undefined ? [] : flattenGroup("state", options.state, "State");
+  const multi = Array.isArray(options.output) || groupedOutput(options.output) !== undefined;
+  const params = paramsOf(options.inputs, options.state);
+  checkInitialCall(options.preventInitialCall, outputs, undefined);
   const background = options.background === true;
   const progress = deps("progress", options.progress, "Output");
   const cancel = deps("cancel", options.cancel, "Input");
@@ -103,12 +133,12 @@ export function buildCallbackSpec(options: CallbackOptions, fn: CallbackFunction
     throw invalidArgument("callback", `Expected \`onError\` to be a function, got ${describeValue(options.onError)}`);
   }
   checkProgressDefault(options.progressDefault, progress.length);
-  const ignoreArgs = checkCaching(options, inputs.length + state.length);
+  const ignoreArgs = checkCaching(options, [...inputs, ...state]);
   if (options.interval !== undefined) assertInteger("callback", "interval", options.interval, 0);
   return {
-    id: callbackId(outputs, Array.isArray(options.output), inputs),
+    id: callbackId(outputs, multi, inputs),
     outputs,
-    multi: Array.isArray(options.output),
+    multi,
     inputs,
     state,
     fn,
@@ -117,7 +147,40 @@ export function buildCallbackSpec(options: CallbackOptions, fn: CallbackFunction
     progress,
     cancel,
     ignoreArgs,
+    signature: { params, output: groupedOutput(options.output), outputs, multi },
   };
+}
+
+/**
+ * Dash's rule for `allowDuplicate` outputs: which of several callbacks writes first on page load
+ * is not defined, so they must skip the initial call or say they accept it (`"initialDuplicate"`).
+ * `appDefault` is the app's `preventInitialCallbacks`; `undefined` while no app is known, and the
+ * check then waits for the app unless the callback decides itself.
+ * @throws `INVALID_ARGUMENT` naming the output.
+ */
+export function checkInitialCall(
+  own: unknown,
+  outputs: readonly Dependency[],
+  appDefault: boolean | "initialDuplicate" | undefined,
+): void {
+  if (own !== undefined && typeof own !== "boolean" && own !== "initialDuplicate") {
+    throw invalidArgument(
+      "callback",
+      `Expected \`preventInitialCall\` to be a boolean or "initialDuplicate", got ${describeValue(own)}`,
+    );
+  }
+  const duplicate = outputs.find((output) => output.allowDuplicate);
+  const decided = own ?? appDefault;
+  if (duplicate === undefined || decided === undefined || decided !== false) return;
+  throw invalidArgument(
+    "callback",
+    `Output ${duplicate} has \`allowDuplicate\`, which needs \`preventInitialCall: true\` (or "initialDuplicate" to keep the initial call): which callback writes first on page load is not defined`,
+  );
+}
+
+/** Whether the renderer skips the initial call: only an exact `true` (as Dash sends it). */
+export function preventsInitialCall(spec: CallbackSpec, appDefault: boolean | "initialDuplicate" | undefined): boolean {
+  return (spec.options.preventInitialCall ?? appDefault) === true;
 }
 
 function checkBackgroundOnly(options: CallbackOptions, background: boolean): void {
@@ -129,6 +192,8 @@ function checkBackgroundOnly(options: CallbackOptions, background: boolean): voi
     "progressDefault",
     "cacheBy",
     "cacheArgsToIgnore",
+    "cacheIgnoreTriggered",
+    "cancelPrevious",
     "interval",
   ] as const) {
     if (options[name] !== undefined) {
@@ -170,7 +235,7 @@ function checkProgressDefault(value: unknown, outputs: number): void {
   }
 }
 
-function checkCaching(options: CallbackOptions, argCount: number): number[] {
+function checkCaching(options: CallbackOptions, args: readonly Dependency[]): number[] {
   if (
     options.cacheBy !== undefined &&
     (!Array.isArray(options.cacheBy) || !options.cacheBy.every((f) => typeof f === "function"))
@@ -181,9 +246,29 @@ function checkCaching(options: CallbackOptions, argCount: number): number[] {
     );
   }
   if (options.cacheTtlMs !== undefined) assertInteger("callback", "cacheTtlMs", options.cacheTtlMs, 1);
-  const ignore = list(options.cacheArgsToIgnore);
-  for (const index of ignore) assertInteger("callback", "cacheArgsToIgnore", index, 0, argCount - 1);
-  return [...ignore];
+  for (const name of ["cacheIgnoreTriggered", "cancelPrevious"] as const) {
+    const value = options[name];
+    if (value !== undefined && typeof value !== "boolean")
+      throw invalidArgument("callback", `Expected \`${name}\` to be a boolean, got ${describeValue(value)}`);
+  }
+  return list(options.cacheArgsToIgnore).map((item) => argPosition(item, args));
+}
+
+/** The position of an argument named by position or by `"<id>.<prop>"`. */
+function argPosition(item: number | string, args: readonly Dependency[]): number {
+  if (typeof item !== "string") {
+    assertInteger("callback", "cacheArgsToIgnore", item, 0, args.length - 1);
+    return item;
+  }
+  const index = args.findIndex((dep) => `${dep}` === item);
+  if (index < 0) {
+    const names = args.map((dep) => `"${dep}"`).join(", ");
+    throw invalidArgument(
+      "callback",
+      `Expected \`cacheArgsToIgnore\` to name an input or state (${names}), got "${item}"`,
+    );
+  }
+  return index;
 }
 
 /** Dash's callback id: what `/_dash-dependencies` calls `output`. */

@@ -67,6 +67,28 @@ export const ctx = Object.freeze({
   get path(): string {
     return current().path ?? "";
   },
+  /**
+   * The query parameters of the page the request came from, by name (first value of each). Dash's
+   * `ctx.args` holds the callback request's own query instead, which only carries job handles.
+   */
+  get args(): Readonly<Record<string, string>> {
+    return current().args ?? {};
+  },
+  /** The address of the client (of the last proxy, behind one); `""` when the server does not know it. */
+  get remote(): string {
+    return current().remote ?? "";
+  },
+  /** The request's `Origin` header, or `""`. */
+  get origin(): string {
+    return current().origin ?? "";
+  },
+  /**
+   * What the app's `requestData` hook returned for the request (Dash's `custom_data`): the way to
+   * hand a background job per-request facts such as a user id without handing it the cookies.
+   */
+  get custom(): Readonly<Record<string, Json>> {
+    return current().custom ?? {};
+  },
 });
 
 function current(): JobContext {

@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import { childrenProps } from "../components/index.js";
 import { describeValue, invalidArgument, isErrorCode } from "../errors.js";
-import type { BackgroundCallbackManager } from "../manager/contract.js";
+import type { BackgroundCallbackManager, Json } from "../manager/contract.js";
 import { assertInteger } from "../manager/validate.js";
 import { scriptUrls } from "../server/assets.js";
 import { createHandler, type ServedApp } from "../server/handler.js";
@@ -57,7 +57,31 @@ export interface DashOptions {
    * @default none: the browser shows the error
    */
   readonly onError?: (error: Error) => unknown;
+  /**
+   * Derives per-request data from each callback request, seen as `ctx.custom` in normal callbacks
+   * and in background jobs (Dash's `custom_data` hooks). Return a JSON object (or a promise of
+   * one) of at most `maxRequestDataBytes`; it is stored with the job, so put in it only what the
+   * job needs (a user id, not the session cookie). A hook that throws answers the request `500`.
+   * @default none: `ctx.custom` is `{}`
+   * @example
+   * ```ts
+   * new Dash({ requestData: (request) => ({ userId: userOfSession(request.headers.get("cookie")) }) });
+   * ```
+   */
+  readonly requestData?: (request: Request) => RequestData | Promise<RequestData>;
+  /** Largest `requestData` value, in bytes of JSON. @default 16_384 */
+  readonly maxRequestDataBytes?: number;
+  /**
+   * The cookies a background job sees as `ctx.cookies`: `true` all (as Dash), `false` none, or a
+   * list of names. Jobs are stored by the manager (SQLite, Redis), so leave session cookies out
+   * and pass what the job needs through `requestData`. Normal callbacks always see every cookie.
+   * @default true
+   */
+  readonly jobCookies?: boolean | readonly string[];
 }
+
+/** What {@link DashOptions.requestData} returns: a JSON object, or nothing. */
+export type RequestData = { readonly [key: string]: Json } | null | undefined;
 
 /** A running HTTP server of an app. */
 export interface RunningApp {
@@ -79,7 +103,7 @@ export interface RunningApp {
  */
 export class Dash {
   readonly options: Readonly<
-    Required<Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle" | "onError">>
+    Required<Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle" | "onError" | "requestData">>
   > &
     DashOptions;
   readonly #callbacks: CallbackSpec[] = [];
@@ -181,6 +205,9 @@ export class Dash {
       firstResponseWaitMs: this.options.firstResponseWaitMs,
       longPollMs: this.options.longPollMs,
       onError: this.options.onError,
+      requestData: this.options.requestData,
+      maxRequestDataBytes: this.options.maxRequestDataBytes,
+      jobCookies: this.options.jobCookies,
       layout: () => layoutJson(this.#layout),
       served: () => this.#setUp(),
       indexPage: async () => {
@@ -251,6 +278,18 @@ function pathPrefix(name: string, value: unknown): string {
   return value;
 }
 
+function checkJobCookies(value: unknown): boolean | readonly string[] {
+  const ok =
+    typeof value === "boolean" || (Array.isArray(value) && value.every((name) => typeof name === "string" && name));
+  if (!ok) {
+    throw invalidArgument(
+      "app",
+      `Expected \`jobCookies\` to be a boolean or a list of cookie names, got ${describeValue(value)}`,
+    );
+  }
+  return value as boolean | readonly string[];
+}
+
 function resolveOptions(options: DashOptions): Dash["options"] {
   if (options === null || typeof options !== "object") {
     throw invalidArgument("app", `Expected \`options\` to be an object, got ${describeValue(options)}`);
@@ -276,12 +315,21 @@ function resolveOptions(options: DashOptions): Dash["options"] {
     maxBodyBytes: options.maxBodyBytes ?? 1_048_576,
     maxJsonDepth: options.maxJsonDepth ?? 64,
     backendOutageMs: options.backendOutageMs ?? 30_000,
+    maxRequestDataBytes: options.maxRequestDataBytes ?? 16_384,
+    jobCookies: checkJobCookies(options.jobCookies ?? true),
   };
   assertInteger("app", "firstResponseWaitMs", resolved.firstResponseWaitMs, 0, 60_000);
   assertInteger("app", "longPollMs", resolved.longPollMs, 0, 120_000);
   assertInteger("app", "maxBodyBytes", resolved.maxBodyBytes, 1024);
   assertInteger("app", "maxJsonDepth", resolved.maxJsonDepth, 8, 10_000);
   assertInteger("app", "backendOutageMs", resolved.backendOutageMs, 0, 3_600_000);
+  assertInteger("app", "maxRequestDataBytes", resolved.maxRequestDataBytes, 2, 1_048_576);
+  if (options.requestData !== undefined && typeof options.requestData !== "function") {
+    throw invalidArgument(
+      "app",
+      `Expected \`requestData\` to be a function, got ${describeValue(options.requestData)}`,
+    );
+  }
   const manager = options.backgroundCallbackManager;
   if (manager !== undefined && (manager === null || typeof manager.submit !== "function")) {
     throw invalidArgument(

@@ -19,6 +19,14 @@ export interface JobContext {
   readonly cookies?: Readonly<Record<string, string>>;
   readonly headers?: Readonly<Record<string, string>>;
   readonly path?: string;
+  /** The query parameters of the page that made the request (first value of each name). */
+  readonly args?: Readonly<Record<string, string>>;
+  /** The address of the client the request came from (the last proxy's, behind one). */
+  readonly remote?: string;
+  /** The request's `Origin` header. */
+  readonly origin?: string;
+  /** What the app's `requestData` hook derived from the request: user id, tenant, ... */
+  readonly custom?: Readonly<Record<string, Json>>;
   /** Anything else the app server passes along. */
   readonly extra?: Readonly<Record<string, Json>>;
 }

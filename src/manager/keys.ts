@@ -36,12 +36,21 @@ export interface CacheKeyParts {
   readonly ignoreArgs?: readonly number[];
   /** The values returned by the callback's `cacheBy` functions, at request time. @default [] */
   readonly cacheBy?: readonly Json[];
+  /**
+   * The `"<id>.<prop>"` of the inputs that triggered the call, so that a call triggered by another
+   * input never gets a result memoised for this one. Order does not matter. @default []
+   */
+  readonly triggered?: readonly string[];
+  /** The callback function's source text, so that a deploy with changed code never serves results of the old code. @default "" */
+  readonly source?: string;
 }
 
 /**
  * Builds the memoisation key of a call: sha256 of the callback id, the arguments not ignored,
- * and the `cacheBy` values. Deterministic across processes and hosts.
+ * the `cacheBy` values, the triggering inputs and the function's source. Deterministic across
+ * processes and hosts.
  *
+ * @throws `INVALID_ARGUMENT` for parts of the wrong type.
  * @example
  * ```ts
  * cacheKey({ callbackId: "out.children", args: [3, "a"], ignoreArgs: [1], cacheBy: ["user-7"] });
@@ -57,8 +66,26 @@ export function cacheKey(parts: CacheKeyParts): string {
   assertJson("cacheKey", "args", parts.args);
   for (const index of parts.ignoreArgs ?? []) assertInteger("cacheKey", "ignoreArgs", index, 0);
   assertJson("cacheKey", "cacheBy", [...(parts.cacheBy ?? [])]);
+  const triggered = stringList("triggered", parts.triggered ?? []);
+  const source = parts.source ?? "";
+  if (typeof source !== "string")
+    throw invalidArgument("cacheKey", `Expected \`source\` to be a string, got ${describeValue(source)}`);
   const ignored = new Set(parts.ignoreArgs ?? []);
   const args = parts.args.map((arg, index) => (ignored.has(index) ? "__ignored__" : arg));
-  const text = stableStringify([parts.callbackId, args as Json[], [...(parts.cacheBy ?? [])]]);
+  const sourceHash = createHash("sha256").update(source).digest("hex");
+  const text = stableStringify([
+    parts.callbackId,
+    args as Json[],
+    [...(parts.cacheBy ?? [])],
+    [...triggered].sort(),
+    sourceHash,
+  ]);
   return createHash("sha256").update(text).digest("hex");
+}
+
+function stringList(name: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === "string")) {
+    throw invalidArgument("cacheKey", `Expected \`${name}\` to be a list of strings, got ${describeValue(value)}`);
+  }
+  return value;
 }

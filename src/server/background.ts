@@ -1,15 +1,17 @@
-import type { CallbackSpec } from "../app/callback-spec.js";
+import type { CallbackFunction, CallbackSpec } from "../app/callback-spec.js";
+import { stringifyId } from "../app/dependencies.js";
 import { isErrorCode } from "../errors.js";
-import type { BackgroundCallbackManager, JobUpdate, Json, SideUpdates } from "../manager/contract.js";
+import type { BackgroundCallbackManager, JobContext, JobUpdate, Json, SideUpdates } from "../manager/contract.js";
 import { cacheKey } from "../manager/keys.js";
 import { mergeSideUpdates } from "../manager/updates.js";
+import { isNoUpdate } from "../worker/outcome.js";
 import { type ErrorHandler, handleErrorOutcome } from "./on-error.js";
 import type { Outages } from "./outages.js";
 import { respondOutcome } from "./outcome.js";
-import { RequestError, type UpdatePayload } from "./payload.js";
+import { RequestError, type UpdatePayload, type WireDependency, type WireEntry } from "./payload.js";
 import { errorText, json, RETRY_AFTER_SECONDS } from "./respond.js";
 import type { SharedSigner } from "./shared-signer.js";
-import { argsOf, contextOf, progressOf } from "./wire.js";
+import { argsOf, progressOf } from "./wire.js";
 
 /** What the background handlers need from the app. */
 export interface BackgroundDeps {
@@ -20,6 +22,10 @@ export interface BackgroundDeps {
   readonly longPollMs: number;
   readonly debug: boolean;
   readonly onError?: ErrorHandler | undefined;
+  /** Which cookies a job sees: all, none, or these names. */
+  readonly jobCookies: boolean | readonly string[];
+  /** The request's `ctx` (with the app's `requestData`), for a request path. */
+  requestContext(path: string): Promise<JobContext>;
   log(message: string, error?: unknown): void;
 }
 
@@ -53,7 +59,7 @@ async function gather(
   let step = 10;
   for (;;) {
     const update = await manager.take(jobId);
-    if (update.progress !== undefined) progress = { value: update.progress };
+    if (update.progress !== undefined) progress = { value: mergeProgress(progress?.value, update.progress) };
     if (update.sideUpdates) mergeSideUpdates(sideUpdates, update.sideUpdates);
     const news = progress !== undefined || Object.keys(sideUpdates).length > 0;
     const left = deadline - Date.now();
@@ -69,6 +75,17 @@ async function gather(
   }
 }
 
+/**
+ * A newer progress value over an older one: where the newer one holds `noUpdate` (for one output,
+ * or as a whole), the older value stays.
+ */
+function mergeProgress(older: Json | undefined, newer: Json): Json {
+  if (older === undefined || isNoUpdate(older)) return newer;
+  if (isNoUpdate(newer)) return older;
+  if (!Array.isArray(newer) || !Array.isArray(older)) return newer;
+  return newer.map((value, index) => (isNoUpdate(value) && index < older.length ? (older[index] as Json) : value));
+}
+
 /** The first POST of a background callback: submit the job, answer with its handles — or its result, when it is that fast. */
 export async function startJob(
   spec: CallbackSpec,
@@ -82,12 +99,25 @@ export async function startJob(
   const { cacheBy, cacheTtlMs } = spec.options;
   const cache = cacheBy
     ? {
-        key: cacheKey({ callbackId: spec.id, args, ignoreArgs: spec.ignoreArgs, cacheBy: cacheBy.map((fn) => fn()) }),
+        key: cacheKey({
+          callbackId: spec.id,
+          args,
+          ignoreArgs: spec.ignoreArgs,
+          cacheBy: cacheBy.map((fn) => fn()),
+          triggered: spec.options.cacheIgnoreTriggered === true ? [] : triggeredOf(spec, payload),
+          source: sourceOf(spec.fn),
+        }),
         ttlMs: cacheTtlMs ?? 86_400_000,
       }
     : undefined;
-  const context = contextOf(payload, request, path);
-  const { jobId } = await deps.manager.submit({ callbackId: spec.id, args, context, ...(cache ? { cache } : {}) });
+  const context = await deps.requestContext(path);
+  const jobContext = { ...context, cookies: jobCookies(context.cookies ?? {}, deps.jobCookies) };
+  const { jobId } = await deps.manager.submit({
+    callbackId: spec.id,
+    args,
+    context: jobContext,
+    ...(cache ? { cache } : {}),
+  });
   deps.outages.succeeded(deps.manager);
   const base: Record<string, Json> = {
     cacheKey: deps.signer.sign("cacheKey", endId, spec.id, jobId),
@@ -117,20 +147,65 @@ export async function startJob(
   return json({ ...base, ...news(spec, update) });
 }
 
+const propKey = (dep: WireDependency): string => `${stringifyId(dep.id as never)}.${dep.property.split("@")[0]}`;
+
+/** The `"<id>.<prop>"` of the inputs that triggered the call, leaving out the ignored arguments. */
+function triggeredOf(spec: CallbackSpec, payload: UpdatePayload): string[] {
+  const changed = new Set(payload.changedPropIds ?? []);
+  const ignored = new Set(spec.ignoreArgs);
+  return payload.inputs.flatMap((entry: WireEntry, index) =>
+    ignored.has(index)
+      ? []
+      : (Array.isArray(entry) ? entry : [entry as WireDependency]).map(propKey).filter((key) => changed.has(key)),
+  );
+}
+
+const sources = new WeakMap<CallbackFunction, string>();
+
+/** The function's source text, read once per function. */
+function sourceOf(fn: CallbackFunction): string {
+  let source = sources.get(fn);
+  if (source === undefined) {
+    source = Function.prototype.toString.call(fn);
+    sources.set(fn, source);
+  }
+  return source;
+}
+
+/** The cookies a job may see: it is stored with the job, so secrets stay out when the app says so. */
+function jobCookies(
+  cookies: Readonly<Record<string, string>>,
+  allowed: boolean | readonly string[],
+): Record<string, string> {
+  if (allowed === true) return { ...cookies };
+  const kept = Object.create(null) as Record<string, string>;
+  for (const name of allowed === false ? [] : allowed) {
+    const value = Object.hasOwn(cookies, name) ? cookies[name] : undefined;
+    if (value !== undefined) kept[name] = value;
+  }
+  return kept;
+}
+
 function progressDefault(spec: CallbackSpec): { progressDefault?: Record<string, Json> } {
   const value = spec.options.progressDefault;
   return value === undefined ? {} : { progressDefault: progressOf(spec, value) };
 }
 
+/** The progress outputs a value sets: those where it holds `noUpdate` are left out; `undefined` when none is left. */
+function progressOutputs(spec: CallbackSpec, value: Json | undefined): Record<string, Json> | undefined {
+  if (value === undefined || spec.progress.length === 0 || isNoUpdate(value)) return undefined;
+  const outputs = Object.entries(progressOf(spec, value)).filter(([, item]) => !isNoUpdate(item));
+  return outputs.length === 0 ? undefined : Object.fromEntries(outputs);
+}
+
 function finalProgress(spec: CallbackSpec, update: JobUpdate): Record<string, Json> | undefined {
-  return update.progress !== undefined && spec.progress.length > 0 ? progressOf(spec, update.progress) : undefined;
+  return progressOutputs(spec, update.progress);
 }
 
 function news(spec: CallbackSpec, update: JobUpdate): Record<string, Json> {
+  const progress = progressOutputs(spec, update.progress);
   return {
-    ...(update.progress !== undefined && spec.progress.length > 0
-      ? { progress: progressOf(spec, update.progress) }
-      : {}),
+    ...(progress ? { progress } : {}),
     ...(update.sideUpdates && Object.keys(update.sideUpdates).length > 0 ? { sideUpdate: update.sideUpdates } : {}),
   };
 }
@@ -176,7 +251,7 @@ async function answerPoll(
   if (request.signal.aborted && !update.outcome) return json({ multi: true, ...news(spec, update) });
   if (update.outcome) {
     // The handler runs in this poll's request, as in Dash: its ctx has the poll's (nulled) values.
-    const context = contextOf(payload, request, new URL(request.url).pathname);
+    const context = await deps.requestContext(new URL(request.url).pathname);
     const handled = await handleErrorOutcome(spec, update.outcome, context, update.sideUpdates, deps.onError);
     return respondOutcome(spec, payload, handled.outcome, {
       sideUpdate: handled.sideUpdate,

@@ -1,6 +1,7 @@
 import type { CallbackSpec } from "../app/callback-spec.js";
-import { isErrorCode } from "../errors.js";
-import type { BackgroundCallbackManager } from "../manager/contract.js";
+import { describeValue, invalidArgument, isErrorCode } from "../errors.js";
+import type { BackgroundCallbackManager, JobContext, Json } from "../manager/contract.js";
+import { isJson } from "../manager/validate.js";
 import { serveAsset } from "./assets.js";
 import { type BackgroundDeps, pollJob, startJob, waitOutOutage } from "./background.js";
 import { runNormalCallback } from "./normal.js";
@@ -36,6 +37,12 @@ export interface HandlerOptions {
   readonly backendOutageMs: number;
   /** The app-wide error handler of callbacks without their own `onError`. */
   readonly onError?: ErrorHandler | undefined;
+  /** Derives `ctx.custom` from a request (the app's `requestData`). */
+  readonly requestData?: ((request: Request) => unknown) | undefined;
+  /** Largest `requestData` value, as JSON text. */
+  readonly maxRequestDataBytes: number;
+  /** Which cookies a background job sees: all, none, or these names. */
+  readonly jobCookies: boolean | readonly string[];
   indexPage(): Promise<string>;
   layout(): unknown;
   served(): Promise<ServedApp>;
@@ -44,12 +51,16 @@ export interface HandlerOptions {
 
 const ALLOW_READ = "GET, HEAD";
 
-/** The Dash protocol as a fetch-style handler: `Request` in, `Response` out; never throws. */
-export function createHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
+/**
+ * The Dash protocol as a fetch-style handler: `Request` in, `Response` out; never throws. The
+ * optional second argument is the host's per-request bindings (node:http's `{ incoming }`), where
+ * the client's address comes from.
+ */
+export function createHandler(options: HandlerOptions): (request: Request, env?: unknown) => Promise<Response> {
   const outages = new Outages(options.backendOutageMs);
-  return async (request) => {
+  return async (request, env) => {
     try {
-      return await route(options, outages, request);
+      return await route(options, outages, request, remoteOf(env));
     } catch (error) {
       return failure(options, request, error);
     }
@@ -84,7 +95,14 @@ function pathOf(request: Request): string {
   }
 }
 
-async function route(options: HandlerOptions, outages: Outages, request: Request): Promise<Response> {
+/** The client's address from node:http's bindings; `""` on hosts that pass none. */
+function remoteOf(env: unknown): string {
+  const incoming = (env as { incoming?: { socket?: { remoteAddress?: unknown } } } | undefined)?.incoming;
+  const address = incoming?.socket?.remoteAddress;
+  return typeof address === "string" ? address : "";
+}
+
+async function route(options: HandlerOptions, outages: Outages, request: Request, remote: string): Promise<Response> {
   const url = new URL(request.url);
   if (!url.pathname.startsWith(options.routesPrefix)) return errorText(404, "Not found");
   const path = url.pathname.slice(options.routesPrefix.length);
@@ -92,7 +110,7 @@ async function route(options: HandlerOptions, outages: Outages, request: Request
   if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allow } });
   if (path === "_dash-update-component") {
     if (request.method !== "POST") throw notAllowed(request.method, "POST");
-    return update(options, outages, request, url);
+    return update(options, outages, request, url, remote);
   }
   if (request.method !== "GET" && request.method !== "HEAD") throw notAllowed(request.method, ALLOW_READ);
   if (path.startsWith("_dash-component-suites/"))
@@ -113,15 +131,22 @@ function notAllowed(method: string, allow: string): RequestError {
   });
 }
 
-async function update(options: HandlerOptions, outages: Outages, request: Request, url: URL): Promise<Response> {
+async function update(
+  options: HandlerOptions,
+  outages: Outages,
+  request: Request,
+  url: URL,
+  remote: string,
+): Promise<Response> {
   requireJson(request);
   const payload = parsePayload(await readBody(request, options.maxBodyBytes), options.maxJsonDepth);
   const served = await options.served();
   const spec = served.callbacks.get(payload.output);
   if (spec === undefined)
     throw new RequestError(400, `No callback is registered for output "${payload.output.slice(0, 200)}"`);
+  const requestContext = (path: string) => contextFor(options, payload, request, path, remote);
   const deps: BackgroundDeps | undefined = spec.background
-    ? { ...options, outages, signer: served.signer, manager: served.managerOf(spec) }
+    ? { ...options, outages, signer: served.signer, manager: served.managerOf(spec), requestContext }
     : undefined;
   const endId = url.searchParams.get("endId") ?? "";
   try {
@@ -137,7 +162,7 @@ async function update(options: HandlerOptions, outages: Outages, request: Reques
   await cancelHandles(served, spec, endId, url.searchParams);
   if (served.cancelCallbacks.has(spec.id)) return noContent();
   checkTargets(spec, payload);
-  if (deps === undefined) return runNormal(spec, payload, request, url, options);
+  if (deps === undefined) return runNormal(spec, payload, await requestContext(url.pathname), options);
   return url.searchParams.has("cacheKey")
     ? pollJob(spec, payload, request, url.searchParams, endId, deps)
     : startJob(spec, payload, request, endId, url.pathname, deps);
@@ -150,7 +175,9 @@ async function update(options: HandlerOptions, outages: Outages, request: Reques
  */
 async function cancelHandles(served: ServedApp, spec: CallbackSpec, endId: string, query: URLSearchParams) {
   const owners = [spec.id, ...(served.cancelTargets.get(spec.id) ?? [])];
-  const handles = [...query.getAll("oldJob"), ...query.getAll("cancelJob")].slice(0, 100);
+  // With `cancelPrevious: false` the run this one replaces in the browser keeps running to its end.
+  const oldJobs = spec.options.cancelPrevious === false ? [] : query.getAll("oldJob");
+  const handles = [...oldJobs, ...query.getAll("cancelJob")].slice(0, 100);
   const opened = handles.map((handle) => served.signer.openAny("job", endId, owners, handle));
   const jobIds = new Set((await Promise.all(opened)).filter((id) => id !== undefined));
   // A handle does not say which manager holds the job; cancelling an unknown id is a no-op.
@@ -160,13 +187,40 @@ async function cancelHandles(served: ServedApp, spec: CallbackSpec, endId: strin
 async function runNormal(
   spec: CallbackSpec,
   payload: UpdatePayload,
-  request: Request,
-  url: URL,
+  context: JobContext,
   options: HandlerOptions,
 ): Promise<Response> {
-  const context = contextOf(payload, request, url.pathname);
   const ran = await runNormalCallback(spec, argsOf(spec, payload), context);
   if (ran.outcome.kind === "error") options.log(`Callback "${spec.id}" failed: ${ran.outcome.message}`);
   const { outcome, sideUpdate } = await handleErrorOutcome(spec, ran.outcome, context, ran.sideUpdate, options.onError);
   return respondOutcome(spec, payload, outcome, { sideUpdate, background: false, debug: options.debug });
+}
+
+/** The request's `ctx`, with the app's `requestData` as `ctx.custom`. */
+async function contextFor(
+  options: HandlerOptions,
+  payload: UpdatePayload,
+  request: Request,
+  path: string,
+  remote: string,
+): Promise<JobContext> {
+  const custom = options.requestData === undefined ? undefined : await requestDataOf(options, request);
+  return contextOf(payload, request, path, { remote, ...(custom === undefined ? {} : { custom }) });
+}
+
+/** Runs the app's `requestData` hook and checks its value: a JSON object of bounded size. */
+async function requestDataOf(options: HandlerOptions, request: Request): Promise<Record<string, Json>> {
+  const value = await options.requestData?.(request);
+  if (value === undefined || value === null) return {};
+  if (typeof value !== "object" || Array.isArray(value) || !isJson(value)) {
+    throw invalidArgument("app", `Expected \`requestData\` to return a JSON object, got ${describeValue(value)}`);
+  }
+  const size = Buffer.byteLength(JSON.stringify(value));
+  if (size > options.maxRequestDataBytes) {
+    throw invalidArgument(
+      "app",
+      `Expected \`requestData\` to return at most ${options.maxRequestDataBytes} bytes of JSON (\`maxRequestDataBytes\`), got ${size}`,
+    );
+  }
+  return value as Record<string, Json>;
 }

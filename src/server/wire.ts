@@ -55,8 +55,16 @@ function flatten(entries: readonly WireEntry[]): Record<string, Json> {
   return out;
 }
 
-/** The request snapshot a callback sees as `ctx`. */
-export function contextOf(payload: UpdatePayload, request: Request, path: string): JobContext {
+/**
+ * The request snapshot a callback sees as `ctx`. `extras` carries what the request alone does not
+ * tell: the client's address and the app's `requestData`.
+ */
+export function contextOf(
+  payload: UpdatePayload,
+  request: Request,
+  path: string,
+  extras: Pick<JobContext, "remote" | "custom"> = {},
+): JobContext {
   const inputs = flatten(payload.inputs);
   const triggered: TriggeredInput[] = (payload.changedPropIds ?? [])
     .filter((propId) => Object.hasOwn(inputs, propId))
@@ -65,7 +73,27 @@ export function contextOf(payload: UpdatePayload, request: Request, path: string
   request.headers.forEach((value, name) => {
     if (name !== "cookie" && name !== "authorization") headers[name] = value;
   });
-  return { triggered, inputs, states: flatten(payload.state ?? []), cookies: parseCookies(request), headers, path };
+  return {
+    triggered,
+    inputs,
+    states: flatten(payload.state ?? []),
+    cookies: parseCookies(request),
+    headers,
+    path,
+    args: pageArgs(request),
+    origin: request.headers.get("origin") ?? "",
+    remote: extras.remote ?? "",
+    ...(extras.custom === undefined ? {} : { custom: extras.custom }),
+  };
+}
+
+/** The page's query parameters, from the `Referer` the renderer's requests carry (the callback URL only has job handles). */
+function pageArgs(request: Request): Record<string, string> {
+  const args = record<string>();
+  const referer = request.headers.get("referer");
+  if (referer === null || !URL.canParse(referer)) return args;
+  for (const [name, value] of new URL(referer).searchParams) if (!Object.hasOwn(args, name)) args[name] = value;
+  return args;
 }
 
 function parseCookies(request: Request): Record<string, string> {
