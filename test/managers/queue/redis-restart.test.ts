@@ -129,46 +129,50 @@ describe("QueueManager when Redis restarts", () => {
   it.each([
     ["with AOF", ["--appendonly", "yes", "--appendfsync", "always"], ["result", "result", "result"]],
     ["without persistence", [], ["lost", "result", "lost"]],
-  ])("%s: every job queued, running or finished before the restart ends once", async (_, args, kinds) => {
-    const dir = mkdtempSync(join(tmpdir(), "bgcb-aof-"));
-    const redis = await startRedisServer(undefined, [...args, "--dir", dir]);
-    const prefix = uniqueName("recover");
-    const env = {
-      REDIS_URL: redis.url,
-      QUEUE_PREFIX: prefix,
-      QUEUE_NAME: "main",
-      LEASE_MS: "3000",
-      HEARTBEAT_MS: "300",
-    };
-    const worker = startWorker(env);
-    const settings = { connection: redis.url, prefix, queueName: "main", leaseMs: 3000, heartbeatMs: 300 };
-    const [web, other] = [new QueueManager(settings), new QueueManager(settings)];
-    try {
-      await workerStarted(worker, "main");
-      const finished = (await web.submit({ callbackId: "q.echo", args: ["finished"] })).jobId;
-      await waitFor("the first job to finish", async () => (await web.status(finished)) === "done", 15_000);
-      const running = (await web.submit({ callbackId: "q.sleep", args: [2_500] })).jobId;
-      const queued = (await web.submit({ callbackId: "q.echo", args: ["queued"] })).jobId;
-      await waitFor("the second job to run", async () => (await web.status(running)) === "running", 15_000);
-      await redis.stop();
-      await sleep(300);
-      await redis.start();
-      const jobs = [finished, running, queued];
-      const read = await Promise.all(
-        jobs.flatMap((jobId) => [outcomeOf(web, jobId, 30_000), outcomeOf(other, jobId, 30_000)]),
-      );
-      for (let i = 0; i < jobs.length; i++) {
-        const [first, second] = [read[2 * i], read[2 * i + 1]];
-        expect(first, `job ${i}`).toEqual(second);
-        expect(first?.kind, `job ${i}: ${JSON.stringify(first)}`).toBe(kinds[i]);
-        if (first?.kind === "lost") expect(first.reason).toContain("Redis lost the job's record");
-        // Once ended, always the same outcome.
-        expect((await other.take(jobs[i] as string)).outcome).toEqual(first);
+  ])(
+    "%s: every job queued, running or finished before the restart ends once",
+    async (_, args, kinds) => {
+      const dir = mkdtempSync(join(tmpdir(), "bgcb-aof-"));
+      const redis = await startRedisServer(undefined, [...args, "--dir", dir]);
+      const prefix = uniqueName("recover");
+      const env = {
+        REDIS_URL: redis.url,
+        QUEUE_PREFIX: prefix,
+        QUEUE_NAME: "main",
+        LEASE_MS: "3000",
+        HEARTBEAT_MS: "300",
+      };
+      const worker = startWorker(env);
+      const settings = { connection: redis.url, prefix, queueName: "main", leaseMs: 3000, heartbeatMs: 300 };
+      const [web, other] = [new QueueManager(settings), new QueueManager(settings)];
+      try {
+        await workerStarted(worker, "main");
+        const finished = (await web.submit({ callbackId: "q.echo", args: ["finished"] })).jobId;
+        await waitFor("the first job to finish", async () => (await web.status(finished)) === "done", 15_000);
+        const running = (await web.submit({ callbackId: "q.sleep", args: [2_500] })).jobId;
+        const queued = (await web.submit({ callbackId: "q.echo", args: ["queued"] })).jobId;
+        await waitFor("the second job to run", async () => (await web.status(running)) === "running", 15_000);
+        await redis.stop();
+        await sleep(300);
+        await redis.start();
+        const jobs = [finished, running, queued];
+        const read = await Promise.all(
+          jobs.flatMap((jobId) => [outcomeOf(web, jobId, 30_000), outcomeOf(other, jobId, 30_000)]),
+        );
+        for (let i = 0; i < jobs.length; i++) {
+          const [first, second] = [read[2 * i], read[2 * i + 1]];
+          expect(first, `job ${i}`).toEqual(second);
+          expect(first?.kind, `job ${i}: ${JSON.stringify(first)}`).toBe(kinds[i]);
+          if (first?.kind === "lost") expect(first.reason).toContain("Redis lost the job's record");
+          // Once ended, always the same outcome.
+          expect((await other.take(jobs[i] as string)).outcome).toEqual(first);
+        }
+      } finally {
+        await Promise.all([web.close(), other.close()]);
+        await worker.stop("SIGKILL");
+        await redis.stop();
       }
-    } finally {
-      await Promise.all([web.close(), other.close()]);
-      await worker.stop("SIGKILL");
-      await redis.stop();
-    }
-  });
+    },
+    90_000,
+  );
 });
