@@ -81,7 +81,13 @@ export async function startRedisServer(port?: number, extraArgs: readonly string
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     })();
-    await Promise.race([up, failed]);
+    try {
+      await Promise.race([up, failed]);
+    } catch (error) {
+      // A server that never answered must not outlive the test.
+      started.kill("SIGKILL");
+      throw error;
+    }
   };
   const stop = async (): Promise<void> => {
     const running = child;
