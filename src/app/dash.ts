@@ -6,7 +6,7 @@ import { assertInteger } from "../manager/validate.js";
 import { scriptUrls } from "../server/assets.js";
 import { createHandler, type ServedApp } from "../server/handler.js";
 import { indexHtml } from "../server/index-html.js";
-import { hardenServer, toNodeListener } from "../server/node.js";
+import { closeGracefully, hardenServer, stopOnSignals, toNodeListener } from "../server/node.js";
 import { isWorkerProcess } from "../worker/role.js";
 import type { CallbackFunction, CallbackOptions, CallbackSpec } from "./callback-spec.js";
 import { type LayoutValue, layoutJson, validateLayout } from "./layout.js";
@@ -83,12 +83,34 @@ export interface DashOptions {
 /** What {@link DashOptions.requestData} returns: a JSON object, or nothing. */
 export type RequestData = { readonly [key: string]: Json } | null | undefined;
 
+/** Options of {@link Dash.run}. Durations are in milliseconds. */
+export interface RunOptions {
+  /** @default the `PORT` environment variable, else 8050 */
+  readonly port?: number;
+  /** @default the `HOST` environment variable, else "127.0.0.1" */
+  readonly host?: string;
+  /**
+   * How long a stopping server lets requests being served finish before it cuts their
+   * connections. Pending long polls do not wait for it: they answer "still running" at once.
+   * @default 10_000
+   */
+  readonly shutdownGraceMs?: number;
+}
+
 /** A running HTTP server of an app. */
 export interface RunningApp {
   readonly url: string;
   readonly server: Server;
+  /**
+   * Stops gracefully: no new connections, pending long polls answered at once (the pages poll
+   * again, maybe another process), idle connections closed, requests being served given
+   * `shutdownGraceMs`; then the managers close. Calling it again returns the same promise.
+   */
   close(): Promise<void>;
 }
+
+/** How long closing the managers may take after the connections are closed, on a signal. */
+const MANAGER_CLOSE_MS = 5_000;
 
 /**
  * A Dash app: a layout, callbacks, and the HTTP server the real Dash front end talks to.
@@ -147,20 +169,23 @@ export class Dash {
 
   /**
    * Serves the app over HTTP in the web role; in a worker process it returns at once (the worker
-   * only needs the callbacks this module registered).
-   * @param options `port` defaults to the `PORT` environment variable, else 8050; `host` to "127.0.0.1".
+   * only needs the callbacks this module registered). On SIGTERM or SIGINT it stops as
+   * {@link RunningApp.close} does and exits 0 (1 if stopping failed); a second signal exits at once.
    */
-  async run(options: { port?: number; host?: string } = {}): Promise<RunningApp | undefined> {
+  async run(options: RunOptions = {}): Promise<RunningApp | undefined> {
     if (isWorkerProcess()) return undefined;
     const port = options.port ?? Number(process.env.PORT ?? 8050);
     assertInteger("app", "port", port, 0, 65_535);
     const host = options.host ?? process.env.HOST ?? "127.0.0.1";
+    const graceMs = options.shutdownGraceMs ?? 10_000;
+    assertInteger("app", "shutdownGraceMs", graceMs, 0, 3_600_000);
     // A backend outage at start is waited out like any other: requests answer 503 until it is back.
     await this.#setUp().catch((error: unknown) => {
       if (!isErrorCode(error, "BACKEND")) throw error;
       serverLog("The backend is unreachable; serving anyway, requests answer 503 until it is back", error);
     });
-    const server = hardenServer(createServer(this.listener));
+    const stopping = new AbortController();
+    const server = hardenServer(createServer(toNodeListener(this.fetch, { stopping: stopping.signal })));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, resolve);
@@ -169,8 +194,13 @@ export class Dash {
     const actual = typeof address === "object" && address ? address.port : port;
     const url = `http://${host}:${actual}${this.options.routesPathnamePrefix}`;
     console.log(`Dash is running on ${url}`);
-    const close = () => this.#close(server);
-    stopOnSignals(close);
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      unregister();
+      closing ??= this.#close(server, stopping, graceMs);
+      return closing;
+    };
+    const unregister = stopOnSignals(close, graceMs + MANAGER_CLOSE_MS);
     return { url, server, close };
   }
 
@@ -243,11 +273,9 @@ export class Dash {
     };
   }
 
-  async #close(server: Server): Promise<void> {
-    await new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  async #close(server: Server, stopping: AbortController, graceMs: number): Promise<void> {
+    stopping.abort();
+    await closeGracefully(server, graceMs);
     const served = await this.#served?.catch(() => undefined);
     served?.signer.close();
     await Promise.all((served?.managers ?? []).map((manager) => manager.close()));
@@ -256,19 +284,6 @@ export class Dash {
 
 function serverLog(message: string, error?: unknown): void {
   console.error(`[background-callbacks:server] ${message}`, error ?? "");
-}
-
-/** On Ctrl-C or SIGTERM: stop serving, close the managers (their worker processes), then exit. */
-function stopOnSignals(close: () => Promise<void>): void {
-  const stop = (signal: NodeJS.Signals) => {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
-    close()
-      .catch((error: unknown) => console.error("[background-callbacks:app] Error while stopping", error))
-      .finally(() => process.kill(process.pid, signal));
-  };
-  process.once("SIGINT", stop);
-  process.once("SIGTERM", stop);
 }
 
 function pathPrefix(name: string, value: unknown): string {

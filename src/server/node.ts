@@ -9,6 +9,17 @@ const SERVED = new Set(["GET", "HEAD", "POST", "OPTIONS"]);
 /** A Host header: a name or IPv4 address, or an IPv6 address in brackets, and maybe a port. */
 const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=-]+)(?::(\d{1,5}))?$/;
 
+/** Options of {@link toNodeListener}. */
+export interface NodeListenerOptions {
+  /**
+   * Aborts when the server stops: from then on every request's signal is aborted too (a pending
+   * long poll answers at once, "still running", and the page polls again, maybe another process),
+   * and every response not yet sent closes its connection.
+   * @default none: requests abort only when their client goes away
+   */
+  readonly stopping?: AbortSignal;
+}
+
 /**
  * A node:http listener that serves a fetch-style handler (for `http.createServer`, Express, ...).
  * What cannot become a `Request` (a malformed Host or target, a method outside GET, HEAD and
@@ -17,8 +28,10 @@ const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=-]+)(?::(\d{1,5}))?
  */
 export function toNodeListener(
   handler: (request: Request) => Promise<Response>,
+  options: NodeListenerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const listener = getRequestListener(handler, {
+  const { stopping } = options;
+  const listener = getRequestListener(stopping === undefined ? handler : abortingOn(handler, stopping), {
     overrideGlobalObjects: false,
     hostname: "localhost",
     errorHandler: (error) =>
@@ -27,6 +40,7 @@ export function toNodeListener(
         : new Response("Internal server error", { status: 500 }),
   });
   return (req, res) => {
+    if (stopping !== undefined) closeConnectionOnStop(res, stopping);
     const refusal = refuse(req);
     if (refusal === undefined) {
       listener(req, res).catch((error: unknown) => answerFailure(res, error));
@@ -35,6 +49,63 @@ export function toNodeListener(
     const [status, message, headers] = refusal;
     answer(res, status, message, headers);
   };
+}
+
+/** The handler, given requests whose signal also aborts when `stopping` does. */
+function abortingOn(
+  handler: (request: Request) => Promise<Response>,
+  stopping: AbortSignal,
+): (request: Request) => Promise<Response> {
+  return async (request) => {
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    request.signal.addEventListener("abort", abort, { once: true });
+    stopping.addEventListener("abort", abort, { once: true });
+    if (request.signal.aborted || stopping.aborted) abort();
+    // The adapter's Request cannot be the input of another one: rebuild it from its parts.
+    const init: RequestInit & { duplex: "half" } = {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      duplex: "half",
+      signal: controller.signal,
+    };
+    try {
+      return await handler(new Request(request.url, init));
+    } finally {
+      request.signal.removeEventListener("abort", abort);
+      stopping.removeEventListener("abort", abort);
+    }
+  };
+}
+
+/** Makes the response close its connection if the server stops before it is sent, so no client reuses it. */
+function closeConnectionOnStop(res: ServerResponse, stopping: AbortSignal): void {
+  const close = () => {
+    if (!res.headersSent) res.setHeader("Connection", "close");
+  };
+  if (stopping.aborted) {
+    close();
+    return;
+  }
+  stopping.addEventListener("abort", close, { once: true });
+  res.once("close", () => stopping.removeEventListener("abort", close));
+}
+
+/**
+ * Stops a server: no new connection is accepted, idle keep-alive connections close at once, and
+ * the ones serving a request close when it is answered — or, past `graceMs`, are cut.
+ * Resolves once every connection is closed.
+ */
+export function closeGracefully(server: Server, graceMs: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const cut = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearTimeout(cut);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
 }
 
 /** Why a request cannot reach the handler (status, message, headers), or `undefined` when it can. */
@@ -113,4 +184,53 @@ function rawAnswer(status: number, headers: Record<string, string>): string {
     ...headers,
   }).map(([name, value]) => `${name}: ${value}\r\n`);
   return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Error"}\r\n${lines.join("")}\r\n${body}`;
+}
+
+interface Stoppable {
+  close(): Promise<void>;
+  readonly boundMs: number;
+}
+
+/** The servers of this process that a signal stops. */
+const stoppables = new Set<Stoppable>();
+
+function onSignal(signal: NodeJS.Signals): void {
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  const again = () => process.exit(128 + (signal === "SIGINT" ? 2 : 15));
+  process.once("SIGINT", again);
+  process.once("SIGTERM", again);
+  const all = [...stoppables];
+  stoppables.clear();
+  const boundMs = Math.max(0, ...all.map((entry) => entry.boundMs));
+  setTimeout(() => {
+    console.error(`[background-callbacks:server] Still stopping after ${boundMs} ms; exiting`);
+    process.exit(1);
+  }, boundMs).unref();
+  Promise.all(all.map((entry) => entry.close())).then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error("[background-callbacks:server] Error while stopping", error);
+      process.exit(1);
+    },
+  );
+}
+
+/**
+ * On SIGTERM or SIGINT, stops every server registered here, then exits 0 — or 1 when stopping
+ * failed or took over the largest `boundMs`. A second signal exits at once.
+ * @returns a function that unregisters `close` (once it was called otherwise)
+ */
+export function stopOnSignals(close: () => Promise<void>, boundMs: number): () => void {
+  const entry: Stoppable = { close, boundMs };
+  if (stoppables.size === 0) {
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+  }
+  stoppables.add(entry);
+  return () => {
+    if (!stoppables.delete(entry) || stoppables.size > 0) return;
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  };
 }
