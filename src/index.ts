@@ -24,6 +24,17 @@ export {
   stringifyId,
   type Wildcard,
 } from "./app/dependencies.js";
+export type { ArgsGrouping, DependencyGroup, GroupedArg, OutputTarget } from "./app/grouping.js";
+export {
+  isPatch,
+  Patch,
+  type PatchJson,
+  type PatchKey,
+  type PatchOperation,
+  type PatchOperationName,
+  type PropValue,
+} from "./app/patch.js";
+export { applyPatch } from "./app/patch-apply.js";
 export { callback } from "./app/registry.js";
 export * from "./components/index.js";
 export {

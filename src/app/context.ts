@@ -1,5 +1,6 @@
 import type { JobContext, Json, TriggeredInput } from "../manager/contract.js";
 import { currentContext, currentJob } from "../worker/scope.js";
+import { type ArgsGrouping, currentGrouping, type OutputTarget } from "./grouping.js";
 
 const neverAborted = new AbortController().signal;
 
@@ -88,6 +89,18 @@ export const ctx = Object.freeze({
    */
   get custom(): Readonly<Record<string, Json>> {
     return current().custom ?? {};
+  },
+  /**
+   * The arguments in the shape of the callback's `inputs` and `state` (Dash's `args_grouping`):
+   * each leaf `{ id, idStr, property, value, triggered }`; an object for an object `inputs`, else
+   * a list with one entry per parameter.
+   */
+  get argsGrouping(): ArgsGrouping | readonly ArgsGrouping[] {
+    return currentGrouping().args;
+  },
+  /** The outputs as `{ id, property }`: one for a single output, else a list (Dash's `outputs_list`). */
+  get outputsList(): OutputTarget | readonly OutputTarget[] {
+    return currentGrouping().outputs;
   },
 });
 

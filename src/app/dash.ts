@@ -29,6 +29,13 @@ export interface DashOptions {
   readonly routesPathnamePrefix?: string;
   /** The prefix the browser puts before every URL (behind a proxy that rewrites paths). @default `urlBasePathname` */
   readonly requestsPathnamePrefix?: string;
+  /**
+   * The `preventInitialCall` of every callback that does not set its own (Dash's
+   * `prevent_initial_callbacks`): `true` skips the calls on page load; `"initialDuplicate"` keeps
+   * them and allows `allowDuplicate` outputs.
+   * @default false
+   */
+  readonly preventInitialCallbacks?: boolean | "initialDuplicate";
   /** Don't report callbacks whose components are missing from the layout (for dynamic layouts). @default false */
   readonly suppressCallbackExceptions?: boolean;
   /** Show the dev-tools UI in the browser and error details in responses. @default false */
@@ -125,7 +132,8 @@ const MANAGER_CLOSE_MS = 5_000;
  */
 export class Dash {
   readonly options: Readonly<
-    Required<Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle" | "onError" | "requestData">>
+    Required<Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle" | "onError" | "requestData">> &
+      Required<Pick<DashOptions, "preventInitialCallbacks">>
   > &
     DashOptions;
   readonly #callbacks: CallbackSpec[] = [];
@@ -152,7 +160,7 @@ export class Dash {
    */
   callback<F extends CallbackFunction>(options: CallbackOptions, fn: F): F {
     if (this.#served) throw invalidArgument("app", "Register callbacks before the app serves its first request");
-    this.#callbacks.push(defineCallback(options, fn));
+    this.#callbacks.push(defineCallback(options, fn, this.options.preventInitialCallbacks));
     return fn;
   }
 
@@ -214,6 +222,7 @@ export class Dash {
       callbacks: [...globalCallbackSpecs(), ...this.#callbacks],
       manager: this.options.backgroundCallbackManager,
       secret: this.options.secret ?? process.env.BACKGROUND_CALLBACKS_SECRET,
+      preventInitialCallbacks: this.options.preventInitialCallbacks,
       log: serverLog,
     });
     const served = this.#served;
@@ -314,6 +323,7 @@ function resolveOptions(options: DashOptions): Dash["options"] {
   const resolved = {
     ...options,
     title: options.title ?? "Dash",
+    preventInitialCallbacks: options.preventInitialCallbacks ?? false,
     urlBasePathname: prefix,
     routesPathnamePrefix: pathPrefix(
       "routesPathnamePrefix",
@@ -350,6 +360,13 @@ function resolveOptions(options: DashOptions): Dash["options"] {
     throw invalidArgument(
       "app",
       `Expected \`backgroundCallbackManager\` to be a manager (DiskManager, QueueManager, ...), got ${describeValue(manager)}`,
+    );
+  }
+  const initial = options.preventInitialCallbacks;
+  if (initial !== undefined && typeof initial !== "boolean" && initial !== "initialDuplicate") {
+    throw invalidArgument(
+      "app",
+      `Expected \`preventInitialCallbacks\` to be a boolean or "initialDuplicate", got ${describeValue(initial)}`,
     );
   }
   if (options.onError !== undefined && typeof options.onError !== "function") {

@@ -1,17 +1,18 @@
 import { describeValue, invalidArgument } from "../errors.js";
-import type { Json } from "../manager/contract.js";
 import type { JobFunction } from "../worker/registry.js";
 import type { CallbackSpec } from "./callback-spec.js";
+import { invoke } from "./invoke.js";
+import type { PropValue } from "./patch.js";
 
 /**
  * The job function of a background callback: calls the user's function with `setProgress` first
- * (when the callback has `progress`), then the inputs and states.
+ * (when the callback has `progress`), then the inputs and states in the shape of its signature.
  */
 export function jobFunctionOf(spec: CallbackSpec): JobFunction {
   const count = spec.progress.length;
   return (args, tools) => {
-    if (count === 0) return spec.fn(...args);
-    const setProgress = (value: Json) => {
+    if (count === 0) return invoke(spec.signature, spec.fn, [], args);
+    const setProgress = (value: PropValue | readonly PropValue[]) => {
       if (count > 1 && (!Array.isArray(value) || value.length !== count)) {
         throw invalidArgument(
           "setProgress",
@@ -20,6 +21,6 @@ export function jobFunctionOf(spec: CallbackSpec): JobFunction {
       }
       tools.setProgress(value);
     };
-    return spec.fn(setProgress, ...args);
+    return invoke(spec.signature, spec.fn, [setProgress], args);
   };
 }

@@ -1,12 +1,27 @@
 import { registerJob } from "../worker/registry.js";
-import { buildCallbackSpec, type CallbackFunction, type CallbackOptions, type CallbackSpec } from "./callback-spec.js";
+import {
+  buildCallbackSpec,
+  type CallbackFunction,
+  type CallbackOptions,
+  type CallbackSpec,
+  checkInitialCall,
+} from "./callback-spec.js";
 import { jobFunctionOf } from "./job-function.js";
 
 const globalCallbacks: CallbackSpec[] = [];
 
-/** Validates a callback, and registers its job function when it runs in the background. */
-export function defineCallback(options: CallbackOptions, fn: CallbackFunction): CallbackSpec {
+/**
+ * Validates a callback, and registers its job function when it runs in the background.
+ * `appDefault` is the app's `preventInitialCallbacks` (`undefined` for a global callback, whose
+ * app is not known yet).
+ */
+export function defineCallback(
+  options: CallbackOptions,
+  fn: CallbackFunction,
+  appDefault?: boolean | "initialDuplicate",
+): CallbackSpec {
   const spec = buildCallbackSpec(options, fn);
+  checkInitialCall(options.preventInitialCall, spec.outputs, appDefault);
   if (spec.background) registerJob(spec.id, jobFunctionOf(spec));
   return spec;
 }

@@ -4,7 +4,7 @@ import type { BackgroundCallbackManager } from "../manager/contract.js";
 import type { ServedApp } from "../server/handler.js";
 import { SharedSigner } from "../server/shared-signer.js";
 import { noUpdate } from "../worker/outcome.js";
-import { buildCallbackSpec, type CallbackSpec } from "./callback-spec.js";
+import { buildCallbackSpec, type CallbackSpec, checkInitialCall, preventsInitialCall } from "./callback-spec.js";
 import { type Dependency, Output } from "./dependencies.js";
 
 /** What an app brings to its set-up. */
@@ -12,6 +12,8 @@ export interface SetUpInput {
   readonly callbacks: readonly CallbackSpec[];
   readonly manager: BackgroundCallbackManager | undefined;
   readonly secret: string | undefined;
+  /** The app's default `preventInitialCall`. @default false */
+  readonly preventInitialCallbacks?: boolean | "initialDuplicate";
   /** Where the signer reports a changed or unreadable shared secret. */
   readonly log?: (message: string, error?: unknown) => void;
 }
@@ -31,6 +33,8 @@ export async function setUp(input: SetUpInput): Promise<ServedApp> {
     }
     return manager;
   };
+  const appDefault = input.preventInitialCallbacks ?? false;
+  for (const spec of input.callbacks) checkInitialCall(spec.options.preventInitialCall, spec.outputs, appDefault);
   checkOutputs(input.callbacks);
   const managers = [...new Set(input.callbacks.filter((spec) => spec.background).map(managerOf))];
   const cancels = cancelCallbacks(input.callbacks);
@@ -40,7 +44,7 @@ export async function setUp(input: SetUpInput): Promise<ServedApp> {
     callbacks,
     cancelCallbacks: new Set(cancels.map((spec) => spec.id)),
     cancelTargets: cancelTargets(all),
-    dependencies: all.map((spec) => dependencyEntry(spec, cancels.includes(spec))),
+    dependencies: all.map((spec) => dependencyEntry(spec, cancels.includes(spec), appDefault)),
     managers,
     signer: await signer(input, managers),
     managerOf,
@@ -102,14 +106,18 @@ function cancelCallbacks(callbacks: readonly CallbackSpec[]): CallbackSpec[] {
   );
 }
 
-function dependencyEntry(spec: CallbackSpec, hidden: boolean): Record<string, unknown> {
+function dependencyEntry(
+  spec: CallbackSpec,
+  hidden: boolean,
+  appDefault: boolean | "initialDuplicate",
+): Record<string, unknown> {
   const { options } = spec;
   return {
     output: spec.id,
     inputs: spec.inputs.map((dep) => dep.toJSON()),
     state: spec.state.map((dep) => dep.toJSON()),
     clientside_function: null,
-    prevent_initial_call: options.preventInitialCall === true,
+    prevent_initial_call: preventsInitialCall(spec, appDefault),
     background: spec.background ? { interval: options.interval ?? 1000 } : null,
     dynamic_creator: null,
     no_output: spec.outputs.length === 0,

@@ -1,9 +1,16 @@
+import { composePropValue } from "../app/patch-apply.js";
 import type { JobUpdate, Json, SideUpdates } from "./contract.js";
 
-/** Merges one `setProps` call into pending side updates: per component, per prop, last wins. */
+/**
+ * Merges one `setProps` call into pending side updates: per component, per prop, last wins; a
+ * `Patch` is composed with what is pending for its prop, so none of its operations is lost.
+ */
 export function mergeSideUpdate(target: SideUpdates, id: string, props: Record<string, Json>): void {
-  const current = target[id] ?? {};
-  target[id] = { ...current, ...props };
+  const merged = { ...target[id] };
+  for (const [name, value] of Object.entries(props)) {
+    merged[name] = composePropValue(Object.hasOwn(merged, name) ? merged[name] : undefined, value);
+  }
+  target[id] = merged;
 }
 
 /** Merges `later` side updates into `earlier`, in place. */

@@ -1,4 +1,5 @@
 import type { CallbackSpec } from "../app/callback-spec.js";
+import { invoke } from "../app/invoke.js";
 import { BackgroundCallbackError } from "../errors.js";
 import type { JobContext, JobOutcome, Json, SideUpdates } from "../manager/contract.js";
 import { mergeSideUpdate } from "../manager/updates.js";
@@ -17,7 +18,7 @@ export async function runNormalCallback(
 ): Promise<{ outcome: JobOutcome; sideUpdate: SideUpdates }> {
   const sideUpdate: SideUpdates = {};
   const outcome = await runWithTools(
-    (values) => spec.fn(...values),
+    (values) => invoke(spec.signature, spec.fn, [], values),
     { jobId: "", callbackId: spec.id, args, context },
     neverAborted,
     {

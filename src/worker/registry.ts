@@ -1,3 +1,4 @@
+import type { PropValue } from "../app/patch.js";
 import { describeValue, invalidArgument } from "../errors.js";
 import type { JobContext, Json } from "../manager/contract.js";
 import { assertId } from "../manager/validate.js";
@@ -13,9 +14,9 @@ export interface JobTools {
   /** The request snapshot the job was started with. */
   readonly ctx: JobContext;
   /** Reports progress; the poller sees the newest value. Must be JSON. */
-  setProgress(value: Json): void;
+  setProgress(value: PropValue | readonly PropValue[]): void;
   /** Sends new prop values to a component while the job runs. Props must be JSON. */
-  setProps(id: string | Record<string, Json>, props: Record<string, Json>): void;
+  setProps(id: string | Record<string, Json>, props: Record<string, PropValue>): void;
 }
 
 /** A job function: arguments in, a JSON result (or a promise of one) out. */

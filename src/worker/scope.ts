@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { PropValue } from "../app/patch.js";
 import { BackgroundCallbackError } from "../errors.js";
 import type { JobContext, Json } from "../manager/contract.js";
 import type { JobTools } from "./registry.js";
@@ -19,7 +20,7 @@ export function currentJob(): JobTools | undefined {
  * Sends new prop values to a component from inside a running callback or job.
  * @throws `WRONG_ROLE` outside a callback.
  */
-export function setProps(id: string | Record<string, Json>, props: Record<string, Json>): void {
+export function setProps(id: string | Record<string, Json>, props: Record<string, PropValue>): void {
   const job = scope.getStore();
   if (job === undefined) {
     throw new BackgroundCallbackError(

@@ -1,0 +1,114 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import { describeValue, invalidArgument } from "../errors.js";
+import type { Json } from "../manager/contract.js";
+import { isNoUpdate } from "../worker/outcome.js";
+import { Dependency, stringifyId } from "./dependencies.js";
+
+/**
+ * Dependencies in a shape: one, a list of shapes, or an object of shapes (Dash's grouped,
+ * "flexible" callback signatures). The callback's values come in the same shape.
+ */
+export type DependencyGroup = Dependency | readonly DependencyGroup[] | { readonly [key: string]: DependencyGroup };
+
+/** One leaf of `ctx.argsGrouping`: an input or state with its value, as in Dash's `args_grouping`. */
+export interface GroupedArg {
+  readonly id: string | Record<string, Json>;
+  /** The id as a string: dict ids written as JSON with sorted keys. */
+  readonly idStr: string;
+  readonly property: string;
+  readonly value: Json;
+  /** Whether this input triggered the call. */
+  readonly triggered: boolean;
+}
+
+/** `ctx.argsGrouping`: the callback's arguments in the shape of its `inputs` (and `state`). */
+export type ArgsGrouping = GroupedArg | readonly ArgsGrouping[] | { readonly [key: string]: ArgsGrouping };
+
+/** One entry of `ctx.outputsList`: an output's id and prop. */
+export interface OutputTarget {
+  readonly id: string | Record<string, Json>;
+  readonly property: string;
+}
+
+const isPlainGroup = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Dependency);
+
+/** The dependencies of a shape, depth first, in key order. Throws for anything else in it. */
+export function flattenGroup(name: string, group: unknown, kind: Dependency["kind"]): Dependency[] {
+  if (group instanceof Dependency) {
+    if (group.kind === kind) return [group];
+  } else if (Array.isArray(group)) {
+    return group.flatMap((item) => flattenGroup(name, item, kind));
+  } else if (isPlainGroup(group) && Object.keys(group).length > 0) {
+    return Object.values(group).flatMap((item) => flattenGroup(name, item, kind));
+  }
+  throw invalidArgument(
+    "callback",
+    `Expected \`${name}\` to hold ${kind}(...) values (alone, in lists or in objects), got ${describeValue(group)}`,
+  );
+}
+
+/** Builds the shape of `group` with its leaves taken, in order, from `leaves`. */
+export function fillGroup<T>(group: DependencyGroup, leaves: readonly T[], start = { at: 0 }): unknown {
+  if (group instanceof Dependency) return leaves[start.at++];
+  if (Array.isArray(group)) return group.map((item) => fillGroup(item, leaves, start));
+  return Object.fromEntries(Object.entries(group).map(([key, item]) => [key, fillGroup(item, leaves, start)]));
+}
+
+/** Thrown when a grouped callback returns a value of another shape than its outputs. */
+export class GroupShapeError extends Error {}
+
+/**
+ * The leaves of `value` where `group` has outputs, in order. `noUpdate` in place of a part leaves
+ * every output of that part unchanged.
+ */
+export function flattenValue(group: DependencyGroup, value: unknown, path = "the return value"): unknown[] {
+  if (group instanceof Dependency) return [value];
+  if (isNoUpdate(value)) return flattenGroup("output", group, "Output").map(() => value);
+  if (Array.isArray(group)) {
+    if (!Array.isArray(value) || value.length !== group.length) {
+      throw new GroupShapeError(`Expected ${path} to be a list of ${group.length} values, got ${describeValue(value)}`);
+    }
+    return group.flatMap((item, index) => flattenValue(item, value[index], `${path}[${index}]`));
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new GroupShapeError(
+      `Expected ${path} to be an object with keys ${Object.keys(group).join(", ")}, got ${describeValue(value)}`,
+    );
+  }
+  return Object.entries(group as Record<string, DependencyGroup>).flatMap(([key, item]) => {
+    if (!Object.hasOwn(value, key)) throw new GroupShapeError(`Expected ${path} to have the key "${key}"`);
+    return flattenValue(item, (value as Record<string, unknown>)[key], `${path}.${key}`);
+  });
+}
+
+interface GroupingScope {
+  readonly args: ArgsGrouping | readonly ArgsGrouping[];
+  readonly outputs: OutputTarget | readonly OutputTarget[];
+}
+
+const scope = new AsyncLocalStorage<GroupingScope>();
+
+/** Runs `fn` with the grouping that `ctx.argsGrouping` and `ctx.outputsList` read. */
+export function runWithGrouping<T>(grouping: GroupingScope, fn: () => T): T {
+  return scope.run(grouping, fn);
+}
+
+/** The grouping of the running callback, or empty lists outside one. */
+export function currentGrouping(): GroupingScope {
+  return scope.getStore() ?? { args: [], outputs: [] };
+}
+
+/** An output as `ctx.outputsList` lists it. */
+export function outputTarget(output: Dependency): OutputTarget {
+  return {
+    id: typeof output.id === "string" ? output.id : (output.id as Record<string, Json>),
+    property: output.property,
+  };
+}
+
+/** A leaf of `ctx.argsGrouping`, for a dependency whose value and triggering are known. */
+export function groupedArg(dep: Dependency, value: Json, triggered: ReadonlySet<string>): GroupedArg {
+  const id = typeof dep.id === "string" ? dep.id : (dep.id as Record<string, Json>);
+  return { id, idStr: stringifyId(dep.id), property: dep.property, value, triggered: triggered.has(`${dep}`) };
+}
