@@ -4,7 +4,7 @@ import { assertId, assertInteger } from "../manager/validate.js";
 import { assertEvents, assertWebRole, assertWorkerJob, isThenable } from "./pool-checks.js";
 import type { WorkerPoolEvents, WorkerPoolOptions } from "./pool-types.js";
 import type { FromWorker, WorkerJob } from "./protocol.js";
-import { type Entry, hasExited, holdOpen, isIdle, type Slot, send } from "./slot.js";
+import { type Entry, holdOpen, isIdle, type Slot, send } from "./slot.js";
 import { forkWorker, resolveModule } from "./spawn.js";
 
 export type { WorkerPoolEvents, WorkerPoolOptions } from "./pool-types.js";
@@ -131,13 +131,13 @@ export class WorkerPool {
     const reason = "The manager was closed before the job started";
     for (const entry of this.#queue.splice(0)) this.#end(entry.job.jobId, { kind: "lost", reason });
     if (this.#admitting !== undefined) this.#end(this.#admitting.entry.job.jobId, { kind: "lost", reason });
+    // A slot leaves the set on 'close'; that listener was added first, so outcomes precede resolve.
     const exits = [...this.#slots].map(
       (slot) =>
         new Promise<void>((resolve) => {
-          if (hasExited(slot)) return resolve();
           // An idle worker is unref'd; ref it so this process waits for the exit it awaits.
-          slot.child.ref();
-          slot.child.once("exit", () => resolve());
+          holdOpen(slot, true);
+          slot.child.once("close", () => resolve());
           slot.child.kill("SIGKILL");
         }),
     );
@@ -228,9 +228,11 @@ export class WorkerPool {
     this.#slots.add(slot);
     slot.child.on("message", (message: FromWorker) => this.#onMessage(slot, message));
     slot.child.on("error", () => {
-      // 'exit' follows and does the bookkeeping.
+      // 'close' follows and does the bookkeeping.
     });
-    slot.child.on("exit", (code, signal) => this.#onExit(slot, code, signal));
+    // 'close', not 'exit': messages the process sent before it died (its "started") may still be
+    // unread at 'exit'; 'close' comes once the channel is drained.
+    slot.child.on("close", (code, signal) => this.#onExit(slot, code, signal));
     return true;
   }
 

@@ -56,8 +56,3 @@ export function holdOpen(slot: Slot, busy: boolean): void {
     channel?.unref?.();
   }
 }
-
-/** Whether the process has exited already ('exit' may still be on its way). */
-export function hasExited(slot: Slot): boolean {
-  return slot.child.exitCode !== null || slot.child.signalCode !== null;
-}

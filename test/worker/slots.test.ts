@@ -131,6 +131,20 @@ describe("a process that dies", () => {
     }
   });
 
+  it("by the job's own process.exit at once: the job ends lost and never runs twice", async () => {
+    const h = harness();
+    for (const code of [1, 0, 1]) {
+      const job = h.submit("pool.exit", [code]);
+      const next = h.submit("pool.echo", [code]);
+      expect(await h.outcome(job)).toEqual({
+        kind: "lost",
+        reason: `The worker process running the job exited with code ${code}`,
+      });
+      expect(await h.outcome(next)).toEqual({ kind: "result", value: code });
+      expect(h.reports.filter(([event, id]) => event === "start" && id === job)).toHaveLength(1);
+    }
+  }, 60_000);
+
   it("while its job runs: that job ends lost, once", async () => {
     const h = harness();
     const job = h.submit("pool.wait", [10_000]);
