@@ -7,7 +7,7 @@ import type {
   JobUpdate,
   ManagerCapabilities,
 } from "./contract.js";
-import { assertId, validateJobRequest } from "./validate.js";
+import { assertId, assertSignal, validateJobRequest } from "./validate.js";
 
 /**
  * An optional base for managers: its public methods check that the manager is open, validate and
@@ -60,6 +60,32 @@ export abstract class BaseManager implements BackgroundCallbackManager {
     this.#closed = true;
     this.#closing ??= this.doClose();
     return this.#closing;
+  }
+
+  /**
+   * For a manager that implements the optional `watch`: call first in it. Throws `MANAGER_CLOSED`
+   * after `close()` and `INVALID_ARGUMENT` for a bad id or signal.
+   * @example
+   * ```ts
+   * async watch(jobId: string, signal: AbortSignal): Promise<void> {
+   *   this.checkWatch(jobId, signal);
+   *   return this.#watchers.watch(jobId, signal); // a `Watchers` the manager notifies
+   * }
+   * ```
+   */
+  protected checkWatch(jobId: unknown, signal: unknown): asserts signal is AbortSignal {
+    this.assertOpen();
+    assertId(this.part, "jobId", jobId);
+    assertSignal(this.part, "signal", signal);
+  }
+
+  /**
+   * For a manager that implements the optional `position`: call first in it. Throws
+   * `MANAGER_CLOSED` after `close()` and `INVALID_ARGUMENT` for a bad id.
+   */
+  protected checkPosition(jobId: unknown): asserts jobId is string {
+    this.assertOpen();
+    assertId(this.part, "jobId", jobId);
   }
 
   /** Throws `MANAGER_CLOSED` once `close()` was called. */

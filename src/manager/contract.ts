@@ -45,6 +45,14 @@ export interface JobRequest {
    * Managers whose `capabilities.caching` is `false` reject it with `NOT_SUPPORTED`.
    */
   readonly cache?: { readonly key: string; readonly ttlMs: number };
+  /**
+   * Milliseconds the job may run (from its start, not counting time queued); then its signal
+   * aborts, its process is killed after the grace period, and it ends
+   * `{ kind: "error", message: "The job timed out after N s" }`, even when the job returns within
+   * the grace period: the limit decided. An integer from 1 to 2,147,483,647.
+   * @default undefined (no limit)
+   */
+  readonly timeoutMs?: number;
 }
 
 /** The handle `submit` returns. */
@@ -127,4 +135,20 @@ export interface BackgroundCallbackManager {
    * process can verify a handle another one issued.
    */
   sharedSecret?(): Promise<string>;
+
+  /**
+   * Optional. Resolves when the job may have news (progress, side updates, outcome, a start) that
+   * arrived after the call began; or when `signal` aborts; or when the manager closes. May resolve
+   * early without news: callers then call `take()`, the one source of truth. Never rejects for
+   * backend trouble (resolves instead); rejects `MANAGER_CLOSED` when called after `close()`.
+   * An unknown id resolves when `signal` aborts or the manager closes (or early, as above).
+   * Callers without it poll `take()`.
+   */
+  watch?(jobId: string, signal: AbortSignal): Promise<void>;
+
+  /**
+   * Optional. How many jobs will start before this one while it is queued (0: it starts next);
+   * `undefined` once it runs, has ended, or is unknown.
+   */
+  position?(jobId: string): Promise<number | undefined>;
 }

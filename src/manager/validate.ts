@@ -74,6 +74,16 @@ export function assertInteger(
   }
 }
 
+/** The longest delay a Node.js timer honours; longer ones fire at once. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/** Throws `INVALID_ARGUMENT` unless `value` is an `AbortSignal`. */
+export function assertSignal(part: string, name: string, value: unknown): asserts value is AbortSignal {
+  if (!(value instanceof AbortSignal)) {
+    throw invalidArgument(part, `Expected \`${name}\` to be an AbortSignal, got ${describeValue(value)}`);
+  }
+}
+
 /** Throws `INVALID_ARGUMENT` unless `value` is JSON. */
 export function assertJson(part: string, name: string, value: unknown): asserts value is Json {
   if (!isJson(value)) {
@@ -92,7 +102,7 @@ export function validateJobRequest(part: string, job: unknown): JobRequest {
   if (job === null || typeof job !== "object" || Array.isArray(job)) {
     throw invalidArgument(part, `Expected \`job\` to be an object, got ${describeValue(job)}`);
   }
-  const { callbackId, args, context, cache } = job as Record<string, unknown>;
+  const { callbackId, args, context, cache, timeoutMs } = job as Record<string, unknown>;
   assertId(part, "job.callbackId", callbackId);
   if (!Array.isArray(args)) {
     throw invalidArgument(part, `Expected \`job.args\` to be an array, got ${describeValue(args)}`);
@@ -114,11 +124,13 @@ export function validateJobRequest(part: string, job: unknown): JobRequest {
     assertInteger(part, "job.cache.ttlMs", ttlMs, 1);
     cacheCopy = { key, ttlMs };
   }
+  if (timeoutMs !== undefined) assertInteger(part, "job.timeoutMs", timeoutMs, 1, MAX_TIMER_MS);
   const copy: JobRequest = {
     callbackId,
     args: structuredClone(args) as Json[],
     ...(context === undefined ? {} : { context: structuredClone(context) as JobContext }),
     ...(cacheCopy === undefined ? {} : { cache: cacheCopy }),
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
   };
   return copy;
 }
