@@ -39,8 +39,9 @@ export function toNodeListener(
         ? new Response(`Bad request: ${error.message}`, { status: 400, headers: { Connection: "close" } })
         : new Response("Internal server error", { status: 500 }),
   });
+  const closeOnStop = stopping === undefined ? undefined : closingOnStop(stopping);
   return (req, res) => {
-    if (stopping !== undefined) closeConnectionOnStop(res, stopping);
+    closeOnStop?.(res);
     const refusal = refuse(req);
     if (refusal === undefined) {
       listener(req, res).catch((error: unknown) => answerFailure(res, error));
@@ -51,17 +52,27 @@ export function toNodeListener(
   };
 }
 
+/** Runs `onStop` for each member still in the set when `stopping` aborts: one listener, however many requests. */
+function stopSet<T>(stopping: AbortSignal, onStop: (member: T) => void): Set<T> {
+  const members = new Set<T>();
+  stopping.addEventListener("abort", () => {
+    for (const member of members) onStop(member);
+  });
+  return members;
+}
+
 /** The handler, given requests whose signal also aborts when `stopping` does. */
 function abortingOn(
   handler: (request: Request) => Promise<Response>,
   stopping: AbortSignal,
 ): (request: Request) => Promise<Response> {
+  const pending = stopSet<AbortController>(stopping, (controller) => controller.abort());
   return async (request) => {
     const controller = new AbortController();
     const abort = () => controller.abort();
     request.signal.addEventListener("abort", abort, { once: true });
-    stopping.addEventListener("abort", abort, { once: true });
     if (request.signal.aborted || stopping.aborted) abort();
+    pending.add(controller);
     // The adapter's Request cannot be the input of another one: rebuild it from its parts.
     const init: RequestInit & { duplex: "half" } = {
       method: request.method,
@@ -73,23 +84,26 @@ function abortingOn(
     try {
       return await handler(new Request(request.url, init));
     } finally {
+      pending.delete(controller);
       request.signal.removeEventListener("abort", abort);
-      stopping.removeEventListener("abort", abort);
     }
   };
 }
 
-/** Makes the response close its connection if the server stops before it is sent, so no client reuses it. */
-function closeConnectionOnStop(res: ServerResponse, stopping: AbortSignal): void {
-  const close = () => {
+/** Makes each response close its connection if the server stops before it is sent, so no client reuses it. */
+function closingOnStop(stopping: AbortSignal): (res: ServerResponse) => void {
+  const close = (res: ServerResponse) => {
     if (!res.headersSent) res.setHeader("Connection", "close");
   };
-  if (stopping.aborted) {
-    close();
-    return;
-  }
-  stopping.addEventListener("abort", close, { once: true });
-  res.once("close", () => stopping.removeEventListener("abort", close));
+  const unsent = stopSet<ServerResponse>(stopping, close);
+  return (res) => {
+    if (stopping.aborted) {
+      close(res);
+      return;
+    }
+    unsent.add(res);
+    res.once("close", () => unsent.delete(res));
+  };
 }
 
 /**

@@ -6,12 +6,13 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { request as httpRequest } from "node:http";
-import { connect, type Socket } from "node:net";
+import { createServer, request as httpRequest } from "node:http";
+import { type AddressInfo, connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { closeGracefully, toNodeListener } from "../../src/server/node.js";
 import { body, DashClient } from "./http.js";
 
 const fixture = fileURLToPath(new URL("./shutdown-app.ts", import.meta.url));
@@ -129,4 +130,40 @@ describe("a web process stopped by a signal", () => {
     expect(await exited).toBe(143);
     stuck.destroy();
   }, 30_000);
+});
+
+describe("the node listener of a stopping server", () => {
+  it("aborts every overlapping request at once, each answered on a closing connection, with no listener leak", async () => {
+    const stopping = new AbortController();
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.name);
+    process.on("warning", onWarning);
+    const waiting = new Set<string>();
+    const server = createServer(
+      toNodeListener(
+        async (request) => {
+          const id = new URL(request.url).searchParams.get("id") ?? "";
+          waiting.add(id);
+          await new Promise((resolve) => request.signal.addEventListener("abort", resolve, { once: true }));
+          return new Response(`${id} ${request.method} ${request.method === "POST" ? await request.text() : ""}`);
+        },
+        { stopping: stopping.signal },
+      ),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const ids = Array.from({ length: 24 }, (_, index) => String(index));
+    const answers = Promise.all(
+      ids.map(async (id) => {
+        const response = await fetch(`http://127.0.0.1:${port}/?id=${id}`, { method: "POST", body: `body-${id}` });
+        return { text: await response.text(), connection: response.headers.get("connection") };
+      }),
+    );
+    while (waiting.size < ids.length) await new Promise((resolve) => setTimeout(resolve, 20));
+    stopping.abort();
+    await closeGracefully(server, 5_000);
+    process.off("warning", onWarning);
+    expect(await answers).toEqual(ids.map((id) => ({ text: `${id} POST body-${id}`, connection: "close" })));
+    expect(warnings).toEqual([]);
+  });
 });
