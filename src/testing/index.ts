@@ -13,11 +13,13 @@ import { lifecycleGroup } from "./suite/lifecycle.js";
 import { type ConformanceOptions, type Suite, suiteOf } from "./suite/options.js";
 import { orderingGroup } from "./suite/ordering.js";
 import { outcomesGroup } from "./suite/outcomes.js";
+import { positionGroup } from "./suite/position.js";
 import { progressGroup } from "./suite/progress.js";
 import { racesGroup } from "./suite/races.js";
 import { setPropsGroup } from "./suite/set-props.js";
 import { sharedGroup } from "./suite/shared.js";
 import { stressGroup } from "./suite/stress.js";
+import { watchGroup } from "./suite/watch.js";
 
 export type { ManagerFactory } from "./factory.js";
 export { conformanceJobsModule } from "./jobs-module.js";
@@ -38,7 +40,9 @@ export type ConformanceGroupName =
   | "races"
   | "stress"
   | "construction"
-  | "shared";
+  | "shared"
+  | "watch"
+  | "position";
 
 const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
   ordering: orderingGroup,
@@ -54,6 +58,8 @@ const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
   stress: stressGroup,
   construction: constructionGroup,
   shared: sharedGroup,
+  watch: watchGroup,
+  position: positionGroup,
 };
 
 /**

@@ -3,6 +3,7 @@ import type { JobHandle, JobOutcome, JobRequest, JobState, JobUpdate, Json, Side
 import { newJobId } from "../manager/keys.js";
 import { assertOptions, type LocalWorkerOptions, resolveLocalWorkerOptions } from "../manager/options.js";
 import { jobUpdate, mergeSideUpdate } from "../manager/updates.js";
+import { Watchers } from "../manager/watchers.js";
 import { WorkerPool } from "../worker/pool.js";
 
 /** Options of {@link MemoryManager}. */
@@ -31,6 +32,9 @@ export class MemoryManager extends BaseManager {
   readonly #options: Required<LocalWorkerOptions>;
   readonly #jobs = new Map<string, JobRecord>();
   readonly #cache = new Map<string, { value: Json; expiresAt: number }>();
+  readonly #watchers = new Watchers();
+  /** Ids of jobs not started yet, in the order the pool starts them. */
+  readonly #queued = new Set<string>();
   #pool: WorkerPool | undefined;
 
   constructor(options: MemoryManagerOptions = {}) {
@@ -51,11 +55,13 @@ export class MemoryManager extends BaseManager {
     const record = this.#record("queued");
     if (job.cache) record.cacheKey = job.cache;
     this.#jobs.set(jobId, record);
+    this.#queued.add(jobId);
     this.#workers().submit({
       jobId,
       callbackId: job.callbackId,
       args: job.args,
       ...(job.context ? { context: job.context } : {}),
+      ...(job.timeoutMs === undefined ? {} : { timeoutMs: job.timeoutMs }),
     });
     return { jobId };
   }
@@ -79,7 +85,31 @@ export class MemoryManager extends BaseManager {
   }
 
   protected async doClose(): Promise<void> {
+    this.#watchers.closeAll();
     await this.#pool?.close();
+  }
+
+  /** Resolves at the job's next start, progress, side update or end, or when `signal` aborts or the manager closes. */
+  async watch(jobId: string, signal: AbortSignal): Promise<void> {
+    this.checkWatch(jobId, signal);
+    return this.#watchers.watch(jobId, signal);
+  }
+
+  /** Jobs that start before this one while it is queued; `undefined` once it runs, has ended, or is unknown. */
+  async position(jobId: string): Promise<number | undefined> {
+    this.checkPosition(jobId);
+    if (!this.#queued.has(jobId)) return undefined;
+    let ahead = 0;
+    for (const id of this.#queued) {
+      if (id === jobId) return ahead;
+      ahead++;
+    }
+    return undefined;
+  }
+
+  /** Pending `watch` calls; 0 once every watch resolved. */
+  get watching(): number {
+    return this.#watchers.size;
   }
 
   #record(state: JobRecord["state"], outcome?: JobOutcome): JobRecord {
@@ -112,15 +142,19 @@ export class MemoryManager extends BaseManager {
       {
         start: (jobId) => {
           const record = this.#jobs.get(jobId);
+          this.#queued.delete(jobId);
           if (record) record.state = "running";
+          this.#watchers.notify(jobId);
         },
         progress: (jobId, value) => {
           const record = this.#jobs.get(jobId);
           if (record && record.state !== "done") record.progress = { value };
+          this.#watchers.notify(jobId);
         },
         props: (jobId, id, props) => {
           const record = this.#jobs.get(jobId);
           if (record && record.state !== "done") mergeSideUpdate(record.sideUpdates, id, props);
+          this.#watchers.notify(jobId);
         },
         end: (jobId, outcome) => this.#end(jobId, outcome),
       },
@@ -129,6 +163,7 @@ export class MemoryManager extends BaseManager {
   }
 
   #end(jobId: string, outcome: JobOutcome): void {
+    this.#queued.delete(jobId);
     const record = this.#jobs.get(jobId);
     if (record === undefined || record.state === "done") return;
     record.state = "done";
@@ -144,5 +179,6 @@ export class MemoryManager extends BaseManager {
       const { key, ttlMs } = record.cacheKey;
       this.#cache.set(key, { value: outcome.value, expiresAt: Date.now() + ttlMs });
     }
+    this.#watchers.notify(jobId);
   }
 }

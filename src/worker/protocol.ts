@@ -9,6 +9,17 @@ export interface WorkerJob {
   readonly callbackId: string;
   readonly args: readonly Json[];
   readonly context?: JobContext;
+  /**
+   * Milliseconds the job may run from its start; then the pool aborts its signal, kills its
+   * process after the grace period and ends it with {@link timeoutOutcome}.
+   * @default undefined (no limit)
+   */
+  readonly timeoutMs?: number;
+}
+
+/** The outcome of a job stopped by its `timeoutMs`: `The job timed out after N s`. */
+export function timeoutOutcome(timeoutMs: number): JobOutcome {
+  return { kind: "error", message: `The job timed out after ${timeoutMs / 1000} s` };
 }
 
 /** Messages from the supervisor to a worker process. */
