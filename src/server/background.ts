@@ -96,20 +96,7 @@ export async function startJob(
   deps: BackgroundDeps,
 ): Promise<Response> {
   const args = argsOf(spec, payload);
-  const { cacheBy, cacheTtlMs } = spec.options;
-  const cache = cacheBy
-    ? {
-        key: cacheKey({
-          callbackId: spec.id,
-          args,
-          ignoreArgs: spec.ignoreArgs,
-          cacheBy: cacheBy.map((fn) => fn()),
-          triggered: spec.options.cacheIgnoreTriggered === true ? [] : triggeredOf(spec, payload),
-          source: sourceOf(spec.fn),
-        }),
-        ttlMs: cacheTtlMs ?? 86_400_000,
-      }
-    : undefined;
+  const cache = memoisation(spec, payload, args);
   const context = await deps.requestContext(path);
   const jobContext = { ...context, cookies: jobCookies(context.cookies ?? {}, deps.jobCookies) };
   const { jobId } = await deps.manager.submit({
@@ -145,6 +132,21 @@ export async function startJob(
     });
   }
   return json({ ...base, ...news(spec, update) });
+}
+
+/** Where a memoised result of the call lives, when the callback memoises (`cacheBy`). */
+function memoisation(spec: CallbackSpec, payload: UpdatePayload, args: readonly Json[]) {
+  const { cacheBy, cacheTtlMs, cacheIgnoreTriggered } = spec.options;
+  if (cacheBy === undefined) return undefined;
+  const key = cacheKey({
+    callbackId: spec.id,
+    args,
+    ignoreArgs: spec.ignoreArgs,
+    cacheBy: cacheBy.map((fn) => fn()),
+    triggered: cacheIgnoreTriggered === true ? [] : triggeredOf(spec, payload),
+    source: sourceOf(spec.fn),
+  });
+  return { key, ttlMs: cacheTtlMs ?? 86_400_000 };
 }
 
 const propKey = (dep: WireDependency): string => `${stringifyId(dep.id as never)}.${dep.property.split("@")[0]}`;
