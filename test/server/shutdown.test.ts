@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
+import { Dash } from "../../src/index.js";
 import { closeGracefully, toNodeListener } from "../../src/server/node.js";
 import { body, DashClient } from "./http.js";
 
@@ -111,7 +112,7 @@ describe("a web process stopped by a signal", () => {
       ]);
       expect(exitedInTime).toEqual({ code: 0 });
     },
-    30_000,
+    60_000,
   );
 
   it("a second signal while stopping exits at once", async () => {
@@ -129,7 +130,7 @@ describe("a web process stopped by a signal", () => {
     child.kill("SIGTERM");
     expect(await exited).toBe(143);
     stuck.destroy();
-  }, 30_000);
+  }, 60_000);
 });
 
 describe("the node listener of a stopping server", () => {
@@ -165,5 +166,16 @@ describe("the node listener of a stopping server", () => {
     process.off("warning", onWarning);
     expect(await answers).toEqual(ids.map((id) => ({ text: `${id} POST body-${id}`, connection: "close" })));
     expect(warnings).toEqual([]);
+  });
+});
+
+describe("shutdownGraceMs", () => {
+  it.each([-1, 1.5, Number.NaN, "10"])("refuses %j before serving anything", async (value) => {
+    const error = await new Dash()
+      .run({ port: 0, shutdownGraceMs: value as number })
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(TypeError);
+    expect((error as { code?: string }).code).toBe("INVALID_ARGUMENT");
+    expect(String((error as Error).message)).toMatch(/^\[background-callbacks:app\] Expected `shutdownGraceMs`/);
   });
 });
