@@ -62,10 +62,20 @@ export type {
 export { type CacheKeyParts, cacheKey, componentKey, newJobId, stableStringify } from "./manager/keys.js";
 export { assertOptions, type LocalWorkerOptions, resolveLocalWorkerOptions } from "./manager/options.js";
 export { jobUpdate, mergeSideUpdate, mergeSideUpdates } from "./manager/updates.js";
-export { assertId, assertInteger, assertJson, isJson, toJson, validateJobRequest } from "./manager/validate.js";
+export {
+  assertId,
+  assertInteger,
+  assertJson,
+  assertSignal,
+  isJson,
+  MAX_TIMER_MS,
+  toJson,
+  validateJobRequest,
+} from "./manager/validate.js";
+export { Watchers } from "./manager/watchers.js";
 export { isNoUpdate, noUpdate, PreventUpdate } from "./worker/outcome.js";
 export { WorkerPool, type WorkerPoolEvents, type WorkerPoolOptions } from "./worker/pool.js";
-export type { WorkerJob } from "./worker/protocol.js";
+export { timeoutOutcome, type WorkerJob } from "./worker/protocol.js";
 export { type JobFunction, type JobTools, registeredJobs, registerJob } from "./worker/registry.js";
 export { currentRole, isWorkerProcess, ROLE_ENV } from "./worker/role.js";
 export { currentContext, currentJob, setProps } from "./worker/scope.js";
