@@ -1,12 +1,13 @@
 /**
  * The Dash docs' set_props example: a background callback with no output, started when the page
- * loads, adds 100 rows of the gapminder data to a paginated DataTable every two seconds. The
+ * loads, adds 100 rows of the gapminder data to a paginated DataTable every two seconds, sending
+ * only the new rows each time (a `Patch` that extends the table's data). The
  * buttons are disabled and enabled with `running`; the second one cancels the job. The data is the
  * Gapminder Foundation's (CC BY 4.0), from the vega-datasets npm package that `npm run vendor`
  * puts in vendor/data/ (no network at run time).
  */
 import { readFileSync } from "node:fs";
-import { callback, Dash, dashTable, html, Input, Output, setProps } from "background-callbacks";
+import { callback, Dash, dashTable, html, Input, Output, Patch, setProps } from "background-callbacks";
 import { exampleManager, sleep } from "./manager.js";
 
 type Row = { country: string; year: number; cluster: number; pop: number; life_expect: number; fertility: number };
@@ -40,7 +41,10 @@ callback(
   async () => {
     for (let shown = 0; shown < gapminder.length; shown += 100) {
       await sleep(2000);
-      setProps("ag-grid-updating", { data: gapminder.slice(0, shown + 100) });
+      const rows = gapminder.slice(shown, shown + 100);
+      // Each step sends its 100 rows only: the first replaces what an earlier run left, the
+      // others are appended in the browser.
+      setProps("ag-grid-updating", { data: shown === 0 ? rows : new Patch().extend(rows) });
     }
   },
 );
