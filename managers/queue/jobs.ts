@@ -11,6 +11,8 @@ export interface QueueJobData {
   readonly args: Json[];
   readonly context?: JobContext;
   readonly cache?: { readonly key: string; readonly ttlMs: number };
+  /** The job's time limit, counted by the worker's pool from the job's start. */
+  readonly timeoutMs?: number;
 }
 
 /** How a job left this worker: ended here, or handed back to the queue for another worker. */

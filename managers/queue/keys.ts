@@ -18,11 +18,13 @@ export function hashTag(key: string): string | undefined {
  */
 export class QueueKeys {
   readonly #base: string;
+  readonly #bull: string;
   /** Tells this queue's job ids from other queues' (see `queueJobId`). */
   readonly tag: string;
 
   constructor(prefix: string, queueName: string) {
-    this.#base = `${prefix}:${queueName}:cb:`;
+    this.#bull = `${prefix}:${queueName}:`;
+    this.#base = `${this.#bull}cb:`;
     this.tag = queueTag(this.#base);
   }
 
@@ -78,5 +80,18 @@ export class QueueKeys {
   /** Pub/sub channel of cancel requests; messages are job ids. */
   get cancelChannel(): string {
     return `${this.#base}cancel`;
+  }
+
+  /**
+   * Pub/sub channel of job news; messages are job ids. The scripts that change what a poller sees
+   * (a start, progress, side updates, an outcome) publish on it in the same atomic step.
+   */
+  get newsChannel(): string {
+    return `${this.#base}news`;
+  }
+
+  /** BullMQ's list of waiting jobs: pushed at the head, taken from the tail. */
+  get wait(): string {
+    return `${this.#bull}wait`;
   }
 }

@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import type { Queue } from "bullmq";
 import {
   assertInteger,
   assertOptions,
@@ -19,38 +18,11 @@ import {
 import { newEpoch, queueJobId } from "./ids.js";
 import type { QueueJobData } from "./jobs.js";
 import { QueueKeys } from "./keys.js";
-import {
-  type QueueManagerOptions,
-  type RedisClient,
-  type ResolvedQueueOptions,
-  resolveQueueOptions,
-} from "./options.js";
-import {
-  backendError,
-  CONNECT_WAIT_MS,
-  closeClient,
-  createClient,
-  type Dependencies,
-  loadDependencies,
-  type OwnedClient,
-  waitReady,
-} from "./redis.js";
-import { JobStore } from "./store.js";
+import { News } from "./news.js";
+import { type QueueManagerOptions, type ResolvedQueueOptions, resolveQueueOptions } from "./options.js";
+import { CONNECT_WAIT_MS, closeClient, loadDependencies, waitReady } from "./redis.js";
+import { backendFailure, callBackend, createWebSide, queueOf, START_HINT, type WebSide } from "./web.js";
 import { startQueueWorker } from "./worker.js";
-
-const START_HINT = "Start one with `npx background-callbacks worker <your app module>`.";
-
-/** The web side: one client (the user's, or one made from the URL), BullMQ's `Queue`, the store. */
-interface WebSide {
-  readonly deps: Dependencies;
-  readonly client: OwnedClient;
-  /** Whether the manager created the client (and so closes it). */
-  readonly owned: boolean;
-  readonly store: JobStore;
-  queue?: Queue<QueueJobData, void>;
-  /** The first connection, shared by the calls that wait for it; cleared when it fails. */
-  connecting?: Promise<void>;
-}
 
 /**
  * The production manager: jobs go to a BullMQ queue on Redis and run on worker processes started
@@ -73,6 +45,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
   readonly #options: ResolvedQueueOptions;
   readonly #keys: QueueKeys;
   readonly #workers = new Set<RunningQueueWorker>();
+  readonly #news: News;
   #side: Promise<WebSide> | undefined;
   /** The epoch of the queue's data as last seen; a first guess until Redis answers. */
   #epoch = newEpoch();
@@ -89,6 +62,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
     assertOptions("queue", options);
     this.#options = resolveQueueOptions(options);
     this.#keys = new QueueKeys(this.#options.prefix, this.#options.queueName);
+    this.#news = new News(this.#keys.newsChannel);
     // The worker CLI imports the app module, then starts a worker for every QueueManager it created.
     registerQueueWorkerSource(this);
   }
@@ -153,21 +127,23 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
 
   protected async doSubmit(job: JobRequest): Promise<JobHandle> {
     const side = await this.#open();
-    const { jobId, hit } = await this.#call(side, "submit a job", () => this.#record(side, job.cache?.key));
+    const { jobId, hit } = await callBackend(side, this.#options, "submit a job", () =>
+      this.#record(side, job.cache?.key),
+    );
     if (hit) return { jobId };
     const data: QueueJobData = {
       callbackId: job.callbackId,
       args: [...job.args],
       ...(job.context ? { context: job.context } : {}),
       ...(job.cache ? { cache: job.cache } : {}),
+      ...(job.timeoutMs ? { timeoutMs: job.timeoutMs } : {}),
     };
     try {
-      const queue = this.#queue(side);
+      const queue = queueOf(side, this.#options);
       await queue.add(job.callbackId, data, { jobId, removeOnComplete: true, removeOnFail: true, attempts: 1 });
     } catch (error) {
       await side.store.forget(jobId).catch(() => undefined);
-      const down = side.client.client.status === "ready" ? undefined : (side.client.lastError ?? true);
-      throw backendError("add the job to the queue", this.#options.connection.shown, error, down);
+      throw backendFailure(side, this.#options, "add the job to the queue", error);
     }
     // Failing here is harmless: the job is queued, and the worker's claim removes the TTL too.
     await side.store.persist(jobId).catch(() => undefined);
@@ -186,36 +162,77 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
 
   protected async doTake(jobId: string): Promise<JobUpdate> {
     const side = await this.#open();
-    return this.#call(side, `take job ${jobId}`, () => side.store.take(jobId));
+    return callBackend(side, this.#options, `take job ${jobId}`, () => side.store.take(jobId));
   }
 
   protected async doStatus(jobId: string): Promise<JobState> {
     const side = await this.#open();
-    return this.#call(side, `read job ${jobId}`, () => side.store.status(jobId));
+    return callBackend(side, this.#options, `read job ${jobId}`, () => side.store.status(jobId));
   }
 
   protected async doCancel(jobId: string): Promise<void> {
     const side = await this.#open();
-    const before = await this.#call(side, `cancel job ${jobId}`, () => side.store.cancel(jobId));
+    const before = await callBackend(side, this.#options, `cancel job ${jobId}`, () => side.store.cancel(jobId));
     if (before === undefined) return;
     // A queued job is removed; an active one (locked by a worker) stays and gets the message.
     if (before === "queued") {
-      await this.#queue(side)
+      await queueOf(side, this.#options)
         .remove(jobId)
         .catch(() => 0);
     }
-    await this.#call(side, `cancel job ${jobId}`, () => side.store.announceCancel(jobId));
+    await callBackend(side, this.#options, `cancel job ${jobId}`, () => side.store.announceCancel(jobId));
+    this.#news.notify(jobId);
+  }
+
+  /**
+   * Resolves when the job may have news: a message on the queue's news channel, which the scripts
+   * that write publish in the same atomic step. One subscriber connection per manager, opened by
+   * the first watch. Resolves early (callers then `take()`) when the subscription is confirmed
+   * after the watch began, when the connection to Redis is lost, and at `close()`; never rejects
+   * for backend trouble.
+   * @throws `MANAGER_CLOSED` after `close()`; `INVALID_ARGUMENT` for a bad id or signal.
+   */
+  async watch(jobId: string, signal: AbortSignal): Promise<void> {
+    this.checkWatch(jobId, signal);
+    const pending = this.#news.watch(jobId, signal);
+    if (!this.#news.live) {
+      this.#open().then(
+        (side) => this.#news.start(side.client.client),
+        () => this.#news.notify(jobId),
+      );
+    }
+    return pending;
+  }
+
+  /**
+   * While the job waits in the queue, how many jobs will start before it (0: it starts next);
+   * `undefined` once it runs, has ended, or is unknown. One round trip, costing as much as the
+   * answer (the search starts at the end BullMQ takes jobs from).
+   * @throws `BACKEND` when Redis cannot be reached; `MANAGER_CLOSED`; `INVALID_ARGUMENT`.
+   */
+  async position(jobId: string): Promise<number | undefined> {
+    this.checkPosition(jobId);
+    const side = await this.#open();
+    return callBackend(side, this.#options, `read the position of job ${jobId}`, () => side.store.position(jobId));
+  }
+
+  /** Pending watches in this process (each ends at news, its signal, or `close()`). */
+  get watching(): number {
+    return this.#news.size;
   }
 
   /** A secret kept in Redis, shared by every process using this queue (created on first use). */
   async sharedSecret(): Promise<string> {
     this.assertOpen();
     const side = await this.#open();
-    return this.#call(side, "read the shared secret", () => side.store.secret(randomBytes(32).toString("base64url")));
+    return callBackend(side, this.#options, "read the shared secret", () =>
+      side.store.secret(randomBytes(32).toString("base64url")),
+    );
   }
 
   protected async doClose(): Promise<void> {
     unregisterQueueWorkerSource(this);
+    await this.#news.close();
     await Promise.all([...this.#workers].map((worker) => worker.close(0)));
     this.#workers.clear();
     const side = await this.#side?.catch(() => undefined);
@@ -225,7 +242,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
   }
 
   async #open(): Promise<WebSide> {
-    this.#side ??= this.#createSide();
+    this.#side ??= createWebSide(this.#options, this.#keys, (side, jobId) => this.#noWorker(side, jobId));
     const pending = this.#side;
     const side = await pending.catch((error: unknown) => {
       // A failed import is retried by the next call instead of failing forever.
@@ -243,29 +260,9 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
     return side;
   }
 
-  async #createSide(): Promise<WebSide> {
-    const deps = await loadDependencies();
-    const { connection } = this.#options;
-    const owned = "url" in connection;
-    const client: OwnedClient = owned
-      ? createClient(deps, connection, "web")
-      : { client: connection.client as RedisClient };
-    const { queueName, ttlMs, leaseMs, noWorkerTimeoutMs } = this.#options;
-    const store = new JobStore(client.client, {
-      keys: this.#keys,
-      ttlMs,
-      leaseMs,
-      noWorkerMs: noWorkerTimeoutMs,
-      noWorkerMessage: `No worker runs for queue "${queueName}": none has served it for ${noWorkerTimeoutMs / 1000} s. ${START_HINT}`,
-      onNoWorker: (jobId) => this.#noWorker(side, jobId),
-    });
-    const side: WebSide = { deps, client, owned, store };
-    return side;
-  }
-
   /** A read ended a queued job because no worker runs: drop it from BullMQ, and warn once. */
   #noWorker(side: WebSide, jobId: string): void {
-    void this.#queue(side)
+    void queueOf(side, this.#options)
       .remove(jobId)
       .catch(() => 0);
     if (this.#warnedNoWorker || this.closed) return;
@@ -274,27 +271,5 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
       `[background-callbacks:queue] No worker runs for ${this.describe()}: queued jobs end with an error after ${this.#options.noWorkerTimeoutMs} ms. ${START_HINT}`,
       { code: "NO_WORKER" },
     );
-  }
-
-  #queue(side: WebSide): Queue<QueueJobData, void> {
-    if (side.queue === undefined) {
-      const { queueName, prefix } = this.#options;
-      side.queue = new side.deps.bullmq.Queue<QueueJobData, void>(queueName, {
-        connection: side.client.client,
-        prefix,
-      });
-      // Failures reach the caller of each call; without a listener they would crash the process.
-      side.queue.on("error", () => undefined);
-    }
-    return side.queue;
-  }
-
-  async #call<T>(side: WebSide, action: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      const down = side.client.client.status === "ready" ? undefined : (side.client.lastError ?? true);
-      throw backendError(action, this.#options.connection.shown, error, down);
-    }
   }
 }

@@ -10,14 +10,29 @@
  *
  * A record has no TTL while its job is in the queue or running: only the outcome starts the `ttlMs`
  * countdown (of the record and of its side-update list), so a live job never expires.
+ *
+ * Every script that can change what a poller sees (all but SUBMIT, HEARTBEAT, SECRET and POSITION)
+ * takes two more ARGV after those listed: the news channel and the job id (see `NEWS`).
  */
 
-/** Stores an outcome and starts the TTL of the record and of its side updates. */
-const END = `
+/**
+ * Tells every web process that the job may have news, in the same atomic step as the write, so a
+ * watcher subscribed before a read that found nothing cannot miss it. A script that includes it
+ * takes the news channel and the job id as its last two ARGV.
+ */
+const NEWS = `
+local function news()
+  redis.call('PUBLISH', ARGV[#ARGV - 1], ARGV[#ARGV])
+end
+`;
+
+/** Stores an outcome, starts the TTL of the record and of its side updates, and publishes news. */
+const END = `${NEWS}
 local function finish_job(job, props, outcome, now, ttl)
   redis.call('HSET', job, 'outcome', outcome, 'state', 'done', 'endedAt', now)
   redis.call('PEXPIRE', job, ttl)
   redis.call('PEXPIRE', props, ttl)
+  news()
 end
 `;
 
@@ -180,26 +195,29 @@ return 'run'
 `;
 
 /** KEYS job · ARGV owner, now → 1 when the job is still this run's (now `running`), else 0. */
-export const STARTED = `${OWN}
+export const STARTED = `${NEWS}${OWN}
 if not own(KEYS[1], ARGV[1], 'queued') then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'runs', 1)
+news()
 return 1
 `;
 
 /** KEYS job · ARGV owner, value → 1 when written. */
-export const PROGRESS = `${OWN}
+export const PROGRESS = `${NEWS}${OWN}
 if not own(KEYS[1], ARGV[1], 'running') then return 0 end
 redis.call('HSET', KEYS[1], 'progress', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'seq', 1)
+news()
 return 1
 `;
 
 /** KEYS job, props · ARGV owner, entry → 1 when appended. */
-export const PROPS = `${OWN}
+export const PROPS = `${NEWS}${OWN}
 if not own(KEYS[1], ARGV[1], 'running') then return 0 end
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'seq', 1)
+news()
 return 1
 `;
 
@@ -251,7 +269,21 @@ if f[3] and (tonumber(f[4]) or 0) >= limit then
 end
 redis.call('HSET', KEYS[1], 'state', 'queued')
 redis.call('HDEL', KEYS[1], 'owner', 'progress', 'startedAt')
+news()
 return 1
+`;
+
+/**
+ * KEYS job, wait · ARGV id → jobs ahead of this one in BullMQ's wait list (which is taken from
+ * its tail, so the search starts there and costs as much as the answer), 0 when the job waits
+ * outside it (a worker took it and has not started it yet), -1 when it is not queued.
+ */
+export const POSITION = `
+local f = redis.call('HMGET', KEYS[1], 'state', 'outcome')
+if f[1] ~= 'queued' or f[2] then return -1 end
+local at = redis.call('LPOS', KEYS[2], ARGV[1], 'RANK', -1)
+if not at then return 0 end
+return redis.call('LLEN', KEYS[2]) - 1 - at
 `;
 
 /** KEYS secret · ARGV candidate → the stored secret (the candidate when there was none). */

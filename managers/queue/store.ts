@@ -26,6 +26,7 @@ const scripts = {
   finish: new Script(lua.FINISH),
   handBack: new Script(lua.HAND_BACK),
   secret: new Script(lua.SECRET),
+  position: new Script(lua.POSITION),
 };
 
 /** How many times a job may start with `retryLost` (hand-backs included); once without it. */
@@ -145,8 +146,19 @@ export class JobStore {
   async cancel(jobId: string): Promise<"queued" | "running" | undefined> {
     const k = this.#keys;
     const keys = [k.job(jobId), k.props(jobId), k.cancel(jobId)];
-    const before = await scripts.cancel.run(this.#client, keys, [Date.now(), this.#settings.ttlMs, CANCEL_TTL_MS]);
+    const args = [Date.now(), this.#settings.ttlMs, CANCEL_TTL_MS, ...this.#news(jobId)];
+    const before = await scripts.cancel.run(this.#client, keys, args);
     return before === "queued" || before === "running" ? before : undefined;
+  }
+
+  /**
+   * Jobs ahead of this one while it is queued (0: it starts next), or undefined once it runs, has
+   * ended, or is unknown. One round trip.
+   */
+  async position(jobId: string): Promise<number | undefined> {
+    const keys = [this.#keys.job(jobId), this.#keys.wait];
+    const ahead = Number(await scripts.position.run(this.#client, keys, [jobId]));
+    return ahead < 0 ? undefined : ahead;
   }
 
   /** Tells the workers that a job was cancelled. */
@@ -163,22 +175,24 @@ export class JobStore {
     const k = this.#keys;
     const keys = [k.job(jobId), k.lease(jobId), k.cancel(jobId), k.props(jobId)];
     const { leaseMs, ttlMs } = this.#settings;
-    const args = [owner, leaseMs, Date.now(), ttlMs, LOST_REASON, MAX_RUNS, LIMIT_REASON];
+    const args = [owner, leaseMs, Date.now(), ttlMs, LOST_REASON, MAX_RUNS, LIMIT_REASON, ...this.#news(jobId)];
     return (await scripts.claim.run(this.#client, keys, args)) as Claim;
   }
 
   /** Marks the job running (one more start). Returns false when it is no longer this run's. */
   async started(jobId: string, owner: string): Promise<boolean> {
-    return Number(await scripts.started.run(this.#client, [this.#keys.job(jobId)], [owner, Date.now()])) === 1;
+    const args = [owner, Date.now(), ...this.#news(jobId)];
+    return Number(await scripts.started.run(this.#client, [this.#keys.job(jobId)], args)) === 1;
   }
 
   async progress(jobId: string, owner: string, value: Json): Promise<void> {
-    await scripts.progress.run(this.#client, [this.#keys.job(jobId)], [owner, JSON.stringify(value)]);
+    const args = [owner, JSON.stringify(value), ...this.#news(jobId)];
+    await scripts.progress.run(this.#client, [this.#keys.job(jobId)], args);
   }
 
   async props(jobId: string, owner: string, id: string, props: Record<string, Json>): Promise<void> {
     const keys = [this.#keys.job(jobId), this.#keys.props(jobId)];
-    await scripts.props.run(this.#client, keys, [owner, JSON.stringify([id, props])]);
+    await scripts.props.run(this.#client, keys, [owner, JSON.stringify([id, props]), ...this.#news(jobId)]);
   }
 
   /** Renews the lease. Returns false when the job ended, was cancelled or was taken over. */
@@ -206,6 +220,7 @@ export class JobStore {
       outcome.kind,
       cache?.ttlMs ?? 0,
       value,
+      ...this.#news(jobId),
     ];
     const reply = Number(await scripts.finish.run(this.#client, keys, args));
     return reply === 1 ? "stored" : reply === 2 ? "superseded" : "ended";
@@ -219,7 +234,7 @@ export class JobStore {
     const k = this.#keys;
     const keys = [k.job(jobId), k.lease(jobId), k.props(jobId)];
     const lost = JSON.stringify({ kind: "lost", reason });
-    const args = [owner, MAX_RUNS, Date.now(), this.#settings.ttlMs, lost];
+    const args = [owner, MAX_RUNS, Date.now(), this.#settings.ttlMs, lost, ...this.#news(jobId)];
     const reply = Number(await scripts.handBack.run(this.#client, keys, args));
     return reply === 1 ? "queued" : reply === 2 ? "lost" : "ended";
   }
@@ -263,6 +278,12 @@ export class JobStore {
       newEpoch(),
       GONE_OUTCOME,
       leaseMs,
+      ...this.#news(jobId),
     ];
+  }
+
+  /** The last two ARGV of a script that publishes news. */
+  #news(jobId: string): [string, string] {
+    return [this.#keys.newsChannel, jobId];
   }
 }

@@ -201,8 +201,14 @@ class QueueWorker implements RunningQueueWorker {
         return;
       }
       signal?.addEventListener("abort", () => this.#pool.cancel(jobId), { once: true });
-      const { callbackId, args, context } = job.data;
-      this.#pool.submit({ jobId, callbackId, args, ...(context ? { context } : {}) });
+      const { callbackId, args, context, timeoutMs } = job.data;
+      this.#pool.submit({
+        jobId,
+        callbackId,
+        args,
+        ...(context ? { context } : {}),
+        ...(timeoutMs ? { timeoutMs } : {}),
+      });
       if (signal?.aborted) this.#pool.cancel(jobId);
     });
   }

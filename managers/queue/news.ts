@@ -1,0 +1,113 @@
+import { Watchers } from "../../src/index.js";
+import { isCluster, type RedisClient } from "./options.js";
+import { closeClient, type OwnedClient } from "./redis.js";
+
+/**
+ * The web side of `watch`: the pending watches of one manager and ONE subscriber connection that
+ * turns messages on the queue's news channel (job ids, published by the scripts that write) into
+ * wake-ups of the watches of that job. The connection is created on the first watch, never per
+ * watch or per poll, and closed with the manager.
+ *
+ * A watch that starts while the subscription is not confirmed (the first watch, or during an
+ * outage) ends as soon as it is: its caller reads again, then watches with the subscription live,
+ * so news written after that read is always delivered. A lost connection ends every watch (callers
+ * read, and find the outage), and so does each new confirmation after a reconnect.
+ */
+export class News {
+  readonly #watchers = new Watchers();
+  readonly #channel: string;
+  #sub: OwnedClient | undefined;
+  #subscribing: Promise<void> | undefined;
+  #live = false;
+  #closed = false;
+
+  constructor(channel: string) {
+    this.#channel = channel;
+  }
+
+  /** Pending watches (for tests and metrics). */
+  get size(): number {
+    return this.#watchers.size;
+  }
+
+  /** Whether the subscription is confirmed: news published from now on reaches the watches. */
+  get live(): boolean {
+    return this.#live;
+  }
+
+  /** Resolves at news of `jobId`, when `signal` aborts, at a (re)subscription, a disconnect or `close()`. */
+  watch(jobId: string, signal: AbortSignal): Promise<void> {
+    return this.#watchers.watch(jobId, signal);
+  }
+
+  /** Ends the watches of `jobId` at once (a change this process made itself). */
+  notify(jobId: string): void {
+    this.#watchers.notify(jobId);
+  }
+
+  /**
+   * Makes sure the subscriber runs, as a duplicate of `source` (the web client, or the user's
+   * instance, which stays untouched). Cheap when it runs already.
+   */
+  start(source: RedisClient): void {
+    if (this.#closed) return;
+    if (this.#sub === undefined) {
+      this.#sub = this.#connect(source);
+      return;
+    }
+    // A subscription refused while connected (it should not be) is tried again by the next watch.
+    if (!this.#live && this.#sub.client.status === "ready") void this.#subscribe();
+  }
+
+  /** Ends every watch and closes the subscriber. Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#live = false;
+    this.#watchers.closeAll();
+    const sub = this.#sub;
+    this.#sub = undefined;
+    if (sub !== undefined) await closeClient(sub);
+  }
+
+  #connect(source: RedisClient): OwnedClient {
+    // ioredis resubscribes on its own only after announcing "ready"; subscribing here instead
+    // tells when the subscription is confirmed, which is when watches may trust it again.
+    const client: RedisClient = isCluster(source)
+      ? source.duplicate(undefined, { lazyConnect: true, enableOfflineQueue: false })
+      : source.duplicate({ lazyConnect: true, enableOfflineQueue: false, autoResubscribe: false });
+    const owned: OwnedClient = { client };
+    client.on("error", (error: Error) => {
+      owned.lastError = error;
+    });
+    client.on("message", (channel: string, jobId: string) => {
+      if (channel === this.#channel) this.#watchers.notify(jobId);
+    });
+    client.on("ready", () => void this.#subscribe());
+    client.on("close", () => {
+      if (!this.#live) return;
+      this.#live = false;
+      this.#watchers.closeAll();
+    });
+    client.connect().catch(() => undefined);
+    return owned;
+  }
+
+  #subscribe(): Promise<void> {
+    const sub = this.#sub;
+    if (sub === undefined || this.#closed) return Promise.resolve();
+    this.#subscribing ??= sub.client
+      .subscribe(this.#channel)
+      .then(
+        () => {
+          if (this.#closed || this.#sub !== sub) return;
+          this.#live = true;
+          this.#watchers.closeAll();
+        },
+        () => undefined,
+      )
+      .finally(() => {
+        this.#subscribing = undefined;
+      });
+    return this.#subscribing;
+  }
+}

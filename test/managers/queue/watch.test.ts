@@ -1,0 +1,183 @@
+import { getEventListeners } from "node:events";
+import { Redis } from "ioredis";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { QueueManager, type QueueManagerOptions } from "../../../managers/queue/index.js";
+import { QueueKeys } from "../../../managers/queue/keys.js";
+import type { JobOutcome } from "../../../src/index.js";
+import { queueApp, waitFor } from "./processes.js";
+import { deleteKeys, redisUrl, uniqueName } from "./redis.js";
+
+/**
+ * Whether `promise` settles within `ms`: a bound for a hang, not a speed check (cold job processes
+ * on a busy machine take seconds before the first start).
+ */
+async function settles(promise: Promise<unknown>, ms = 30_000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+// Real Redis, in-process queue workers with real job processes; one queue per test.
+describe("QueueManager.watch: news over Redis pub/sub, one subscriber connection per manager", {
+  timeout: 90_000,
+}, () => {
+  let url = "";
+  let prefix = "";
+  let queues = 0;
+  let admin: Redis;
+  const managers: QueueManager[] = [];
+
+  beforeAll(async () => {
+    url = await redisUrl();
+    prefix = uniqueName("watch");
+    admin = new Redis(url);
+  });
+
+  afterAll(async () => {
+    await Promise.all(managers.map((manager) => manager.close()));
+    admin.disconnect();
+    await deleteKeys(url, `${prefix}:*`);
+  });
+
+  const create = (options: Partial<QueueManagerOptions> = {}): { manager: QueueManager; channel: string } => {
+    const queueName = `q${queues++}`;
+    const manager = new QueueManager({ connection: url, prefix, queueName, workerModule: queueApp, ...options });
+    managers.push(manager);
+    return { manager, channel: new QueueKeys(prefix, queueName).newsChannel };
+  };
+  const subscribers = async (channel: string): Promise<number> =>
+    Number(((await admin.pubsub("NUMSUB", channel)) as [string, number])[1]);
+
+  /** Watch, then take, until the outcome: the loop a long poll runs. Counts the wake-ups. */
+  async function follow(manager: QueueManager, jobId: string): Promise<{ outcome: JobOutcome; wakes: number }> {
+    const controller = new AbortController();
+    for (let wakes = 0; ; wakes++) {
+      const news = manager.watch(jobId, controller.signal);
+      const { outcome } = await manager.take(jobId);
+      if (outcome !== undefined) {
+        controller.abort();
+        await news;
+        return { outcome, wakes };
+      }
+      expect(await settles(news), `the watch of ${jobId} missed news (wake-up ${wakes})`).toBe(true);
+    }
+  }
+
+  it("overlapping jobs followed by watch then take all reach their outcome, with one subscription", async () => {
+    const { manager, channel } = create({ concurrency: 2 });
+    await manager.startWorker();
+    const ids = await Promise.all(
+      Array.from(
+        { length: 12 },
+        async (_, i) => (await manager.submit({ callbackId: "q.stamp", args: [i, 20] })).jobId,
+      ),
+    );
+    const followed = await Promise.all(ids.map((jobId) => follow(manager, jobId)));
+    expect(followed.map(({ outcome }) => outcome.kind)).toEqual(ids.map(() => "result"));
+    expect(followed.map(({ outcome }) => (outcome as unknown as { value: { label: number } }).value.label)).toEqual(
+      ids.map((_, i) => i),
+    );
+    expect(await subscribers(channel)).toBe(1);
+    expect(manager.watching).toBe(0);
+  });
+
+  it("a cancel from another manager (another web process's view) ends this one's watches", async () => {
+    const { manager } = create();
+    const other = new QueueManager({ connection: url, prefix, queueName: manager.queueName, workerModule: queueApp });
+    managers.push(other);
+    await manager.startWorker();
+    const { jobId } = await manager.submit({ callbackId: "q.wait", args: [60_000] });
+    await waitFor("the job to run", async () => (await manager.status(jobId)) === "running", 15_000);
+    // The first watch ends when the subscription is confirmed; from the second on, only news ends it.
+    const controller = new AbortController();
+    await manager.watch(jobId, controller.signal);
+    await manager.take(jobId);
+    const watches = Array.from({ length: 50 }, () => manager.watch(jobId, controller.signal));
+    expect(manager.watching).toBe(50);
+    await other.cancel(jobId);
+    expect(await settles(Promise.all(watches))).toBe(true);
+    expect(await manager.take(jobId)).toEqual({ outcome: { kind: "cancelled" } });
+    expect(getEventListeners(controller.signal, "abort")).toEqual([]);
+    expect(manager.watching).toBe(0);
+  });
+
+  it("10,000 watches started and aborted, then 10,000 ended by news, leave no watch, listener or subscription", async () => {
+    const { manager, channel } = create();
+    await manager.startWorker();
+    const warmUp = new AbortController();
+    await manager.watch("warm-up", warmUp.signal);
+    const controller = new AbortController();
+    const aborted = Array.from({ length: 10_000 }, (_, i) => manager.watch(`nobody-${i}`, controller.signal));
+    expect(manager.watching).toBe(10_000);
+    controller.abort();
+    await Promise.all(aborted);
+    expect(manager.watching).toBe(0);
+
+    const { jobId } = await manager.submit({ callbackId: "q.wait", args: [60_000] });
+    await waitFor("the job to run", async () => (await manager.status(jobId)) === "running", 15_000);
+    await manager.take(jobId);
+    const kept = new AbortController();
+    const pending = Array.from({ length: 10_000 }, () => manager.watch(jobId, kept.signal));
+    await manager.cancel(jobId);
+    expect(await settles(Promise.all(pending))).toBe(true);
+    expect(manager.watching).toBe(0);
+    expect(getEventListeners(kept.signal, "abort")).toEqual([]);
+    expect(await subscribers(channel)).toBe(1);
+    await manager.close();
+    expect(await subscribers(channel)).toBe(0);
+  });
+
+  it("a lost subscriber connection ends every watch; after the reconnection news arrives again", async () => {
+    const name = uniqueName("watch-client");
+    const client = new Redis(url, { connectionName: name });
+    const { manager, channel } = create({ connection: client });
+    // The worker runs on another manager: its connections, duplicates of the client, carry its name.
+    const runner = new QueueManager({ connection: url, prefix, queueName: manager.queueName, workerModule: queueApp });
+    managers.push(runner);
+    try {
+      await runner.startWorker();
+      const { jobId } = await manager.submit({ callbackId: "q.wait", args: [60_000] });
+      await waitFor("the job to run", async () => (await manager.status(jobId)) === "running", 15_000);
+      const controller = new AbortController();
+      await manager.watch(jobId, controller.signal);
+      await manager.take(jobId);
+      const before = manager.watch(jobId, controller.signal);
+      const list = String(await admin.call("CLIENT", "LIST", "TYPE", "pubsub"));
+      const ids = list
+        .split("\n")
+        .filter((line) => line.includes(` name=${name} `))
+        .map((line) => /\bid=(\d+)/.exec(line)?.[1]);
+      expect(ids).toHaveLength(1);
+      await admin.client("KILL", "ID", String(ids[0]));
+      expect(await settles(before)).toBe(true);
+      await waitFor("the subscriber to come back", async () => (await subscribers(channel)) === 1, 15_000);
+      // Confirmation of the new subscription ends the watches started before it; then only news does,
+      // and a cancel through another manager reaches this one by pub/sub alone.
+      let after = manager.watch(jobId, controller.signal);
+      if (await settles(after, 500)) after = manager.watch(jobId, controller.signal);
+      await runner.cancel(jobId);
+      expect(await settles(after)).toBe(true);
+      expect(client.status).toBe("ready");
+    } finally {
+      await manager.close();
+      client.disconnect();
+    }
+  });
+
+  it("watch checks its arguments and rejects after close(); close() ends pending watches", async () => {
+    const { manager } = create();
+    const signal = new AbortController().signal;
+    await expect(manager.watch("", signal)).rejects.toThrow(TypeError);
+    await expect(manager.watch("job", {} as AbortSignal)).rejects.toMatchObject({ code: "INVALID_ARGUMENT" });
+    const pending = manager.watch("some-job", signal);
+    await manager.close();
+    expect(await settles(pending)).toBe(true);
+    await expect(manager.watch("some-job", signal)).rejects.toMatchObject({ code: "MANAGER_CLOSED" });
+  });
+});
