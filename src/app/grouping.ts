@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { describeValue, invalidArgument } from "../errors.js";
 import type { Json } from "../manager/contract.js";
 import { isNoUpdate } from "../worker/outcome.js";
+import { parsePropId } from "./context.js";
 import { Dependency, stringifyId } from "./dependencies.js";
 
 /**
@@ -107,8 +108,40 @@ export function outputTarget(output: Dependency): OutputTarget {
   };
 }
 
-/** A leaf of `ctx.argsGrouping`, for a dependency whose value and triggering are known. */
-export function groupedArg(dep: Dependency, value: Json, triggered: ReadonlySet<string>): GroupedArg {
-  const id = typeof dep.id === "string" ? dep.id : (dep.id as Record<string, Json>);
-  return { id, idStr: stringifyId(dep.id), property: dep.property, value, triggered: triggered.has(`${dep}`) };
+/**
+ * The leaf (or, for an `ALL`/`ALLSMALLER` wildcard, the list of leaves) of `ctx.argsGrouping` for a
+ * dependency. `seen` holds the request's values by `"<id>.<prop>"` (`ctx.inputs` or `ctx.states`):
+ * a wildcard's matches are found there, with their concrete ids, in the order the page sent them.
+ */
+export function groupedArg(
+  dep: Dependency,
+  value: Json,
+  triggered: ReadonlySet<string>,
+  seen: Readonly<Record<string, Json>>,
+): GroupedArg | GroupedArg[] {
+  if (!dep.isPattern) return leaf(dep.id as string | Record<string, Json>, dep.property, value, triggered);
+  const matches = Object.keys(seen)
+    .map((propId) => ({ propId, ...parsePropId(propId) }))
+    .filter((found) => found.property === dep.property && matchesPattern(dep.id as Record<string, unknown>, found.id))
+    .map((found) => leaf(found.id, dep.property, seen[found.propId] ?? null, triggered));
+  if (Array.isArray(value)) return matches;
+  // MATCH resolves to one component: the triggering one when it fits.
+  return (
+    matches.find((match) => match.triggered) ?? matches[0] ?? leaf(dep.id as never, dep.property, value, triggered)
+  );
+}
+
+function leaf(id: string | Record<string, Json>, property: string, value: Json, triggered: ReadonlySet<string>) {
+  const idStr = stringifyId(id as never);
+  return { id, idStr, property, value, triggered: triggered.has(`${idStr}.${property}`) };
+}
+
+/** Whether a concrete dict id fits a pattern: the same keys, equal where the pattern has no wildcard. */
+function matchesPattern(pattern: Record<string, unknown>, id: unknown): boolean {
+  if (id === null || typeof id !== "object") return false;
+  const keys = Object.keys(pattern);
+  return (
+    keys.length === Object.keys(id).length &&
+    keys.every((key) => Object.hasOwn(id, key) && (Array.isArray(pattern[key]) || pattern[key] === (id as never)[key]))
+  );
 }

@@ -82,7 +82,10 @@ export function invoke(
   const values = signature.params.map((param) => fillGroup(param, args, start));
   const triggered = new Set((currentContext().triggered ?? []).map((t) => t.propId));
   const deps = signature.params.flatMap((param) => leaves(param));
-  const grouped = deps.map((dep, index) => groupedArg(dep, args[index] ?? null, triggered));
+  const { inputs = {}, states = {} } = currentContext();
+  const grouped = deps.map((dep, index) =>
+    groupedArg(dep, args[index] ?? null, triggered, dep.kind === "Input" ? inputs : states),
+  );
   const at = { at: 0 };
   const argsGrouping = signature.params.map((param) => fillGroup(param, grouped, at) as ArgsGrouping);
   const outputs = signature.outputs.map(outputTarget);

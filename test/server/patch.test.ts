@@ -141,6 +141,37 @@ describe("grouped signatures", () => {
   });
 });
 
+describe("grouped signatures with wildcards", () => {
+  it("argsGrouping gives each matched component its concrete id, value and triggering", async () => {
+    const item = (index: number, value: number, property = "value") => ({
+      id: { index, type: "item" },
+      property,
+      value,
+    });
+    const response = await client.update({
+      output: '..{"index":["MATCH"],"type":"seen"}.children..',
+      outputs: [{ id: { index: 2, type: "seen" }, property: "children" }],
+      inputs: [item(2, 20), [item(1, 10, "title"), item(2, 20, "title"), item(3, 30, "title")]],
+      changedPropIds: ['{"index":2,"type":"item"}.value'],
+    });
+    expect(response.status).toBe(200);
+    const { response: outputs } = (await response.json()) as { response: Record<string, { children: string }> };
+    const seen = JSON.parse(String(outputs['{"index":2,"type":"seen"}']?.children));
+    const leaf = (index: number, value: number, property = "value") => ({
+      id: { index, type: "item" },
+      idStr: `{"index":${index},"type":"item"}`,
+      property,
+      value,
+      triggered: index === 2 && property === "value",
+    });
+    expect(seen).toEqual({
+      mine: 20,
+      all: [10, 20, 30],
+      args: { mine: leaf(2, 20), all: [leaf(1, 10, "title"), leaf(2, 20, "title"), leaf(3, 30, "title")] },
+    });
+  });
+});
+
 describe("app-level defaults and allowDuplicate", () => {
   it("the app's preventInitialCallbacks applies where a callback does not decide; allowDuplicate outputs get the @hash id", async () => {
     const deps = (await (await fetch(`${client.base}_dash-dependencies`)).json()) as Body[];
