@@ -1,9 +1,9 @@
 import { BackgroundCallbackError, describeValue, invalidArgument } from "../errors.js";
 import type { JobOutcome } from "../manager/contract.js";
-import { assertId, assertInteger } from "../manager/validate.js";
+import { assertId, assertInteger, MAX_TIMER_MS } from "../manager/validate.js";
 import { assertEvents, assertWebRole, assertWorkerJob, isThenable } from "./pool-checks.js";
 import type { WorkerPoolEvents, WorkerPoolOptions } from "./pool-types.js";
-import type { FromWorker, WorkerJob } from "./protocol.js";
+import { type FromWorker, timeoutOutcome, type WorkerJob } from "./protocol.js";
 import { type Entry, holdOpen, isIdle, type Slot, send } from "./slot.js";
 import { forkWorker, resolveModule } from "./spawn.js";
 
@@ -36,6 +36,8 @@ export class WorkerPool {
   readonly #slots = new Set<Slot>();
   /** Jobs submitted whose `end` is not reported yet. */
   readonly #live = new Set<string>();
+  /** Time-limit timers of running jobs with `timeoutMs`, by job id. */
+  readonly #limits = new Map<string, NodeJS.Timeout>();
   #admitting: { readonly slot: Slot; readonly entry: Entry; cancelled: boolean } | undefined;
   #startFailures = 0;
   #closed = false;
@@ -88,6 +90,7 @@ export class WorkerPool {
     }
     assertWebRole("submitted a job");
     assertWorkerJob(job);
+    if (job.timeoutMs !== undefined) assertInteger("worker", "job.timeoutMs", job.timeoutMs, 1, MAX_TIMER_MS);
     if (this.#live.has(job.jobId)) {
       throw invalidArgument("worker", `The job "${job.jobId}" is queued or running already; give each job its own id`);
     }
@@ -117,17 +120,40 @@ export class WorkerPool {
     }
     const slot = [...this.#slots].find((s) => s.entry?.job.jobId === jobId && !s.cancelled);
     if (slot === undefined) return false;
-    slot.cancelled = true;
-    this.#end(jobId, { kind: "cancelled" });
-    send(slot, { t: "abort", jobId });
-    slot.killTimer = setTimeout(() => this.#retire(slot, "its cancelled job outlived the grace period"), this.#graceMs);
+    this.#stop(slot, { kind: "cancelled" }, "its cancelled job outlived the grace period");
     return true;
+  }
+
+  /** Ends the slot's running job with `outcome` now, aborts its signal, kills it after the grace period. */
+  #stop(slot: Slot, outcome: JobOutcome, reason: string): void {
+    const jobId = slot.entry?.job.jobId as string;
+    slot.cancelled = true;
+    this.#end(jobId, outcome);
+    send(slot, { t: "abort", jobId });
+    slot.killTimer = setTimeout(() => this.#retire(slot, reason), this.#graceMs);
+  }
+
+  /** Arms the job's time limit, counted from its start. */
+  #limit(slot: Slot, job: WorkerJob): void {
+    const ms = job.timeoutMs;
+    if (ms === undefined) return;
+    const timer = setTimeout(() => {
+      this.#limits.delete(job.jobId);
+      // The limit decides even over a "done" still in flight: the job ran out of time.
+      if (slot.entry?.job.jobId === job.jobId && !slot.cancelled) {
+        this.#stop(slot, timeoutOutcome(ms), "its timed-out job outlived the grace period");
+      }
+    }, ms);
+    timer.unref();
+    this.#limits.set(job.jobId, timer);
   }
 
   /** Stops every worker process; queued and running jobs end `lost`. Spawns nothing after. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const timer of this.#limits.values()) clearTimeout(timer);
+    this.#limits.clear();
     const reason = "The manager was closed before the job started";
     for (const entry of this.#queue.splice(0)) this.#end(entry.job.jobId, { kind: "lost", reason });
     if (this.#admitting !== undefined) this.#end(this.#admitting.entry.job.jobId, { kind: "lost", reason });
@@ -250,7 +276,9 @@ export class WorkerPool {
       case "started":
         if (slot.entry?.job.jobId !== message.jobId) return;
         slot.started = true;
-        if (!slot.cancelled) this.#events.start?.(message.jobId, slot.child.pid ?? 0);
+        if (slot.cancelled) return;
+        this.#limit(slot, slot.entry.job);
+        this.#events.start?.(message.jobId, slot.child.pid ?? 0);
         return;
       case "progress":
         if (this.#reports(slot, message.jobId)) this.#events.progress?.(message.jobId, message.value);
@@ -333,6 +361,8 @@ export class WorkerPool {
   }
 
   #end(jobId: string, outcome: JobOutcome): void {
+    clearTimeout(this.#limits.get(jobId));
+    this.#limits.delete(jobId);
     if (this.#live.delete(jobId)) this.#events.end(jobId, outcome);
   }
 }
