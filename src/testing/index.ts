@@ -19,6 +19,7 @@ import { racesGroup } from "./suite/races.js";
 import { setPropsGroup } from "./suite/set-props.js";
 import { sharedGroup } from "./suite/shared.js";
 import { stressGroup } from "./suite/stress.js";
+import { timeoutGroup } from "./suite/timeout.js";
 import { watchGroup } from "./suite/watch.js";
 
 export type { ManagerFactory } from "./factory.js";
@@ -42,7 +43,8 @@ export type ConformanceGroupName =
   | "construction"
   | "shared"
   | "watch"
-  | "position";
+  | "position"
+  | "timeout";
 
 const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
   ordering: orderingGroup,
@@ -60,6 +62,7 @@ const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
   shared: sharedGroup,
   watch: watchGroup,
   position: positionGroup,
+  timeout: timeoutGroup,
 };
 
 /**
