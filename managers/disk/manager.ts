@@ -15,10 +15,13 @@ import {
 } from "../../src/index.js";
 import { type DiskManagerOptions, type ResolvedDiskOptions, resolveDiskOptions } from "./options.js";
 import { OwnedJobs } from "./owned.js";
-import { type Lease, type StoredJob, updateSince } from "./records.js";
+import { type StoredJob, updateSince } from "./records.js";
 import { Sequencer } from "./sequencer.js";
+import { readSettled } from "./settle.js";
 import { DiskStore } from "./store.js";
 import { JobTable } from "./table.js";
+import { Upkeep } from "./upkeep.js";
+import { DiskWatches } from "./watch.js";
 
 export type { DiskManagerOptions } from "./options.js";
 
@@ -49,15 +52,28 @@ export class DiskManager extends BaseManager {
   // Starts with the pid, so it never starts with ":" (which Keyv's encoding would escape).
   readonly #owner = `${process.pid}@${hostname()}#${randomBytes(6).toString("base64url")}`;
   readonly #flow = new Sequencer();
+  readonly #watches: DiskWatches;
+  readonly #upkeep: Upkeep;
+  /** Submits so far: each job's place in this process's queue. */
+  #submitted = 0;
   #opening: Promise<Opened> | undefined;
+  #opened: Opened | undefined;
   #pool: WorkerPool | undefined;
-  readonly #timers: NodeJS.Timeout[] = [];
-  #leaseAt = 0;
 
   constructor(options: DiskManagerOptions = {}) {
     super();
     assertOptions("disk", options);
     this.#options = resolveDiskOptions(options);
+    this.#upkeep = new Upkeep(this.#options, this.#owner);
+    this.#watches = new DiskWatches(
+      {
+        isLocal: (jobId) => this.#opened?.owned.isOpen(jobId) ?? false,
+        dataVersion: async () => (await this.#open()).store.dataVersion(),
+        versions: async (jobIds) => (await this.#open()).table.versions(jobIds),
+        error: (error) => this.#report(error),
+      },
+      this.#options.watchPollMs,
+    );
   }
 
   /** The SQLite file's path, as given. */
@@ -67,8 +83,9 @@ export class DiskManager extends BaseManager {
 
   protected doSubmit(job: JobRequest): Promise<JobHandle> {
     // The order is fixed here, synchronously; the writes of overlapping submits may overlap.
+    const order = ++this.#submitted;
     return this.#flow.inOrder(
-      () => this.#prepare(job),
+      () => this.#prepare(job, order),
       (prepared) => this.#dispatch(prepared),
     );
   }
@@ -96,13 +113,48 @@ export class DiskManager extends BaseManager {
     return this.#flow.track(
       (async () => {
         const { table, owned } = await this.#open();
-        await table.cancel(jobId);
+        if (await table.cancel(jobId)) this.#watches.notify(jobId);
         if (owned.isOpen(jobId)) {
           this.#stop(owned, jobId);
           await owned.settle();
         }
       })(),
     );
+  }
+
+  /**
+   * Resolves when the job may have news. A job this process runs is told by its own writes, at
+   * once; a job of another process is noticed by one loop per manager that reads the file's
+   * change counter every `watchPollMs` while such watches are pending.
+   * @throws `MANAGER_CLOSED` after `close()`; `INVALID_ARGUMENT` for a bad id or signal.
+   */
+  async watch(jobId: string, signal: AbortSignal): Promise<void> {
+    this.checkWatch(jobId, signal);
+    return this.#watches.watch(jobId, signal);
+  }
+
+  /**
+   * Jobs that will start before this queued job: this process's queue for its own jobs, the
+   * owner's queued jobs with an earlier submit (read from the file) for another process's.
+   * `undefined` once the job runs, has ended, or is unknown.
+   * @throws `MANAGER_CLOSED` after `close()`; `INVALID_ARGUMENT` for a bad id.
+   */
+  async position(jobId: string): Promise<number | undefined> {
+    this.checkPosition(jobId);
+    return this.#flow.track(
+      (async () => {
+        const { table, owned } = await this.#open();
+        if (owned.isOpen(jobId)) return owned.position(jobId);
+        const job = await this.#read(jobId);
+        if (job?.state !== "queued" || job.outcome !== undefined || job.order === undefined) return undefined;
+        return table.ahead(job.owner, job.order);
+      })(),
+    );
+  }
+
+  /** Pending watches of this manager. */
+  get watching(): number {
+    return this.#watches.size;
   }
 
   /** A secret kept in the file and read from it on every call, shared by every process that opens it. */
@@ -115,9 +167,10 @@ export class DiskManager extends BaseManager {
 
   protected async doClose(): Promise<void> {
     // Submits in flight end before the pool closes: none can create a pool or queue a job after it.
+    this.#watches.close();
+    this.#upkeep.stop();
     await this.#flow.settled();
     const opened = await this.#opening?.catch(() => undefined);
-    for (const timer of this.#timers.splice(0)) clearInterval(timer);
     if (opened === undefined) return;
     await this.#pool?.close();
     await opened.owned.settle();
@@ -125,7 +178,7 @@ export class DiskManager extends BaseManager {
     await opened.store.close();
   }
 
-  async #prepare(job: JobRequest): Promise<Prepared> {
+  async #prepare(job: JobRequest, order: number): Promise<Prepared> {
     const { store, table, owned } = await this.#open();
     const jobId = newJobId();
     if (job.cache) {
@@ -138,8 +191,8 @@ export class DiskManager extends BaseManager {
       }
     }
     // The lease is written before the job, so no reader finds the job without a live lease.
-    await this.#renewLease(store);
-    await owned.add(jobId, this.#owner, job.cache);
+    await this.#upkeep.renewLease(store);
+    await owned.add(jobId, { owner: this.#owner, order, cache: job.cache, timeoutMs: job.timeoutMs });
     return { jobId, queued: { job, owned } };
   }
 
@@ -157,21 +210,18 @@ export class DiskManager extends BaseManager {
       callbackId: job.callbackId,
       args: job.args,
       ...(job.context ? { context: job.context } : {}),
+      ...(job.timeoutMs === undefined ? {} : { timeoutMs: job.timeoutMs }),
     });
     return { jobId };
   }
 
-  /** The job's row, after ending it `lost` when its owner's lease ran out. */
+  /** The job's row, settled: see {@link readSettled}. */
   async #read(jobId: string): Promise<StoredJob | undefined> {
     const { store, table, owned } = await this.#open();
-    const job = await table.read(jobId);
-    if (job === undefined || job.outcome !== undefined) return job;
-    if (job.owner === this.#owner && owned.isOpen(jobId)) return job;
-    const lease = await store.get<Lease>(`lease:${job.owner}`);
-    if (lease !== undefined && Date.now() <= lease.until) return job;
-    // The statement checks the lease again: whatever it decides, the row read next is final.
-    await table.markLost(jobId);
-    return table.read(jobId);
+    return readSettled(
+      { store, table, isLocal: (id) => owned.isOpen(id), ended: (id) => this.#watches.notify(id) },
+      jobId,
+    );
   }
 
   #open(): Promise<Opened> {
@@ -183,9 +233,17 @@ export class DiskManager extends BaseManager {
         const owned: OwnedJobs = new OwnedJobs(table, store, {
           error: (error) => this.#report(error),
           stop: (jobId) => this.#stop(owned, jobId),
+          changed: (jobId) => this.#watches.notify(jobId),
         });
-        if (!this.closed) this.#startTimers(store, table, owned);
-        return { store, table, owned };
+        if (!this.closed) {
+          this.#upkeep.start(store, table, owned, {
+            stop: (jobId) => this.#stop(owned, jobId),
+            lost: (jobId) => this.#watches.notify(jobId),
+            error: (error) => this.#report(error),
+          });
+        }
+        this.#opened = { store, table, owned };
+        return this.#opened;
       },
     );
     // A failed open is retried by the next call instead of failing forever.
@@ -193,36 +251,6 @@ export class DiskManager extends BaseManager {
       this.#opening = undefined;
     });
     return this.#opening;
-  }
-
-  #startTimers(store: DiskStore, table: JobTable, owned: OwnedJobs): void {
-    const every = (ms: number, fn: () => Promise<unknown>): void => {
-      let busy = false;
-      const timer = setInterval(() => {
-        if (busy || this.closed) return;
-        busy = true;
-        fn()
-          .catch((error: unknown) => this.#report(error))
-          .finally(() => {
-            busy = false;
-          });
-      }, ms);
-      timer.unref();
-      this.#timers.push(timer);
-    };
-    every(this.#options.heartbeatMs, () => (owned.active().length > 0 ? this.#renewLease(store) : Promise.resolve()));
-    every(this.#options.cancelPollMs, async () => {
-      for (const jobId of await table.ended(owned.active())) this.#stop(owned, jobId);
-    });
-    every(this.#options.sweepIntervalMs, () => table.markLost().then(() => store.sweep()));
-  }
-
-  async #renewLease(store: DiskStore): Promise<void> {
-    const now = Date.now();
-    if (now - this.#leaseAt < this.#options.heartbeatMs / 2) return;
-    this.#leaseAt = now;
-    const lease: Lease = { until: now + this.#options.leaseMs };
-    await store.set(`lease:${this.#owner}`, lease, this.#options.leaseMs * 4);
   }
 
   /** Stops a job of this process that another outcome (a cancel, `lost`) ended first. */
@@ -238,7 +266,7 @@ export class DiskManager extends BaseManager {
       // Right before a queued job starts: a cancel stored by any process keeps it from starting.
       admit: (jobId) => this.#admit(owned, jobId),
       // A job that ended while the pool admitted it (a cancel in between) is stopped at once.
-      start: (jobId) => (owned.isOpen(jobId) ? owned.started(jobId) : this.#pool?.cancel(jobId)),
+      start: (jobId) => (owned.isOpen(jobId) ? owned.started(jobId, this.#timeoutMarginMs) : this.#pool?.cancel(jobId)),
       progress: (jobId, value) => owned.progress(jobId, value),
       props: (jobId, id, props) => owned.props(jobId, id, props),
       end: (jobId, outcome) => void owned.end(jobId, outcome),
@@ -257,12 +285,23 @@ export class DiskManager extends BaseManager {
   async #admit(owned: OwnedJobs, jobId: string): Promise<boolean> {
     if (!owned.isOpen(jobId)) return false;
     try {
-      return await (await this.#open()).table.admit(jobId);
+      const admitted = await (await this.#open()).table.admit(jobId);
+      owned.admitted(jobId);
+      if (admitted) this.#watches.notify(jobId);
+      return admitted;
     } catch (error) {
       // The file is unreachable: run the job rather than drop it; its writes will tell.
       this.#report(error);
       return true;
     }
+  }
+
+  /**
+   * How long after a job's time limit other processes wait before they end it themselves: the
+   * owner's own limit, kill included, comes first unless the owner stalls.
+   */
+  get #timeoutMarginMs(): number {
+    return this.#options.cancelGraceMs + this.#options.heartbeatMs;
   }
 
   #report(error: unknown): void {

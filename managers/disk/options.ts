@@ -29,6 +29,13 @@ export interface DiskManagerOptions extends LocalWorkerOptions {
   readonly leaseMs?: number;
   /** How often expired records are deleted and jobs of dead processes are ended `lost`. @default 60_000 */
   readonly sweepIntervalMs?: number;
+  /**
+   * How often `watch` looks for news of jobs that other processes run, while such a watch is
+   * pending: one read of the file's change counter per tick, and one read of the watched jobs
+   * when another process changed the file. Jobs this process runs are told at once.
+   * @default 15
+   */
+  readonly watchPollMs?: number;
   /** Prefix of every key, so several apps can share one file. @default "bgcb" */
   readonly namespace?: string;
 }
@@ -69,8 +76,9 @@ export function resolveDiskOptions(options: DiskManagerOptions): ResolvedDiskOpt
     busyTimeoutMs: options.busyTimeoutMs ?? Math.max(1, Math.min(4_000, Math.floor((leaseMs - heartbeatMs) / 2))),
     cancelPollMs: options.cancelPollMs ?? 100,
     sweepIntervalMs: options.sweepIntervalMs ?? 60_000,
+    watchPollMs: options.watchPollMs ?? 15,
   };
-  for (const name of ["busyTimeoutMs", "cancelPollMs", "sweepIntervalMs"] as const) {
+  for (const name of ["busyTimeoutMs", "cancelPollMs", "sweepIntervalMs", "watchPollMs"] as const) {
     assertInteger(PART, name, resolved[name], 1);
   }
   const needed = heartbeatMs + 2 * resolved.busyTimeoutMs;

@@ -2,6 +2,7 @@ import type { JobOutcome, Json } from "../../src/index.js";
 import type { StoredJob } from "./records.js";
 import type { DiskStore } from "./store.js";
 import type { JobTable } from "./table.js";
+import { WaitingLine } from "./waiting.js";
 
 interface Owned {
   readonly record: StoredJob;
@@ -16,6 +17,17 @@ export interface OwnedEvents {
   error(error: unknown): void;
   /** Another process ended the job (cancelled or lost) first: stop it here, write nothing more. */
   stop(jobId: string): void;
+  /** A write of the job landed (or found the job ended elsewhere): a `take` now sees news. */
+  changed(jobId: string): void;
+}
+
+/** What {@link OwnedJobs.add} stores with a new job. */
+export interface NewJob {
+  readonly owner: string;
+  /** The submit sequence of this process: the queue order. */
+  readonly order: number;
+  readonly cache?: { key: string; ttlMs: number } | undefined;
+  readonly timeoutMs?: number | undefined;
 }
 
 /**
@@ -25,6 +37,7 @@ export interface OwnedEvents {
  */
 export class OwnedJobs {
   readonly #jobs = new Map<string, Owned>();
+  readonly #line = new WaitingLine();
   readonly #table: JobTable;
   readonly #store: DiskStore;
   readonly #events: OwnedEvents;
@@ -46,21 +59,41 @@ export class OwnedJobs {
     return job !== undefined && job.record.outcome === undefined;
   }
 
+  /** Jobs of this process that will start before this one, or `undefined` when it is not queued here. */
+  position(jobId: string): number | undefined {
+    return this.#line.position(jobId);
+  }
+
   /** Adds a queued job and writes it; resolves once other processes can read it. */
-  async add(jobId: string, owner: string, cache?: { key: string; ttlMs: number }): Promise<void> {
-    const record: StoredJob = { state: "queued", owner, seq: 0, props: [] };
+  async add(jobId: string, { owner, order, cache, timeoutMs }: NewJob): Promise<void> {
+    const record: StoredJob = { state: "queued", owner, seq: 0, props: [], order };
+    if (timeoutMs !== undefined) record.timeoutMs = timeoutMs;
     this.#jobs.set(jobId, { record, dirty: false, ...(cache ? { cache } : {}) });
+    this.#line.add(jobId, order);
     try {
       await this.#table.insert(jobId, record);
     } catch (error) {
       this.#jobs.delete(jobId);
+      this.#line.remove(jobId);
       throw error;
     }
   }
 
-  started(jobId: string): void {
+  /** The job left the queue: it is about to start (its row says `running`). */
+  admitted(jobId: string): void {
+    this.#line.remove(jobId);
+  }
+
+  /**
+   * The job's function was called. A job with a time limit may be ended as timed out by any
+   * process from `marginMs` after its limit.
+   */
+  started(jobId: string, marginMs: number): void {
+    this.#line.remove(jobId);
+    const startedAt = Date.now();
     this.#change(jobId, (record) => {
       record.state = "running";
+      if (record.timeoutMs !== undefined) record.timeoutAt = startedAt + record.timeoutMs + marginMs;
     });
   }
 
@@ -83,6 +116,7 @@ export class OwnedJobs {
     const job = this.#jobs.get(jobId);
     if (job === undefined || job.record.outcome !== undefined) return Promise.resolve();
     const { record } = job;
+    this.#line.remove(jobId);
     record.state = "done";
     record.outcome = outcome;
     record.endedAt = Date.now();
@@ -123,9 +157,11 @@ export class OwnedJobs {
         const record = structuredClone(job.record);
         if (record.outcome !== undefined) return await this.#writeEnd(job, jobId, record);
         const ack = await this.#table.write(jobId, record);
+        this.#events.changed(jobId);
         if (ack === undefined) {
           // Cancelled or found lost by another process: that outcome stands.
           this.#jobs.delete(jobId);
+          this.#line.remove(jobId);
           this.#events.stop(jobId);
           return;
         }
@@ -141,10 +177,15 @@ export class OwnedJobs {
   async #writeEnd(job: Owned, jobId: string, record: StoredJob): Promise<void> {
     const { outcome, endedAt } = record;
     if (outcome === undefined || endedAt === undefined) return;
-    const won = await this.#table.end(jobId, { ...record, outcome, endedAt });
+    let won = false;
+    try {
+      won = await this.#table.end(jobId, { ...record, outcome, endedAt });
+    } finally {
+      this.#jobs.delete(jobId);
+      this.#events.changed(jobId);
+    }
     if (won && outcome.kind === "result" && job.cache) {
       await this.#store.set(`cache:${job.cache.key}`, outcome.value, job.cache.ttlMs);
     }
-    this.#jobs.delete(jobId);
   }
 }

@@ -29,6 +29,15 @@ export interface StoredJob {
   ack?: number;
   /** The `ack` before the newest `take`: that take delivered what is newer than this. */
   taken?: number;
+  /** The owner's submit sequence: its queued jobs with a lower `order` start before this one. */
+  order?: number;
+  /** The job's time limit, as submitted. */
+  timeoutMs?: number;
+  /**
+   * Set when the job starts with a time limit: from then on (ms since epoch) any process may end
+   * it with the time-limit error, in case its owner stalls past the limit.
+   */
+  timeoutAt?: number;
 }
 
 /** A process's heartbeat, under `lease:<owner>`: its jobs are alive until `until` (ms since epoch). */
@@ -39,6 +48,11 @@ export interface Lease {
 /** The reason of a `lost` outcome stored because the owner's lease expired. */
 export const LEASE_EXPIRED =
   "The process that ran the job stopped renewing its heartbeat (it died or stalled) before the job ended";
+
+/** The error outcome of a job that ran out of time; every process words it the same way. */
+export function timedOut(timeoutMs: number): JobOutcome {
+  return { kind: "error", message: `The job timed out after ${timeoutMs / 1000} s` };
+}
 
 /** What a `take` returns: what is newer than `since`, and the outcome once there is one. */
 export function updateSince(job: StoredJob, since: number): JobUpdate {

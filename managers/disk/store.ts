@@ -113,6 +113,16 @@ export class DiskStore {
     return (await this.get<T>(key)) as T;
   }
 
+  /**
+   * SQLite's `data_version` of this connection: it changes whenever another connection (another
+   * process, or another manager on the same file) committed a change to the file, and costs no
+   * table read. Changes made through this connection leave it as it was.
+   */
+  async dataVersion(): Promise<number> {
+    const [row] = await this.sql<{ data_version: number }>("read", "PRAGMA data_version");
+    return row?.data_version ?? 0;
+  }
+
   /** Deletes every expired row of this namespace. Returns how many. */
   async sweep(): Promise<number> {
     const [from, to] = this.range("");

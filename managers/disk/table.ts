@@ -1,6 +1,9 @@
 import type { JobOutcome } from "../../src/index.js";
-import { LEASE_EXPIRED, type StoredJob } from "./records.js";
+import { LEASE_EXPIRED, type StoredJob, timedOut } from "./records.js";
 import { type DiskStore, TABLE } from "./store.js";
+
+/** A row as decoded: fields the statements set to SQL null read back as null. */
+type Nullable<T> = { [K in keyof T]: T[K] | (undefined extends T[K] ? null : never) };
 
 const OPEN = "json_extract(value, '$.value.outcome') IS NULL";
 const UNEXPIRED = "(json_extract(value, '$.expires') IS NULL OR json_extract(value, '$.expires') >= ?)";
@@ -45,12 +48,13 @@ export class JobTable {
   async write(jobId: string, job: StoredJob): Promise<number | undefined> {
     const rows = await this.#store.sql<{ ack: number }>(
       "write",
-      `UPDATE ${TABLE} SET value = json_set(value, '$.value.state', ?, '$.value.seq', ?, '$.value.progress', json(?), '$.value.props', json(?))
+      `UPDATE ${TABLE} SET value = json_set(value, '$.value.state', ?, '$.value.seq', ?, '$.value.progress', json(?), '$.value.props', json(?), '$.value.timeoutAt', ?)
        WHERE key = ? AND ${OPEN} RETURNING coalesce(json_extract(value, '$.value.ack'), 0) AS ack`,
       job.state,
       job.seq,
       await this.#store.encode(job.progress ?? null),
       await this.#store.encode(job.props),
+      job.timeoutAt ?? null,
       this.#key(jobId),
     );
     return rows[0]?.ack;
@@ -100,9 +104,9 @@ export class JobTable {
   /**
    * Ends `lost` every unended job (of `jobId`, or of the whole namespace) whose owner's lease ran
    * out. The lease is checked in the same statement, so an owner that renewed it in time keeps
-   * its job. Resolves how many jobs this call ended.
+   * its job. Resolves the ids of the jobs this call ended.
    */
-  async markLost(jobId?: string): Promise<number> {
+  async markLost(jobId?: string): Promise<string[]> {
     const now = Date.now();
     const [from, to] = this.#store.range(`job:${jobId ?? ""}`);
     const which = jobId === undefined ? "key >= ? AND key < ?" : "key = ?";
@@ -116,7 +120,58 @@ export class JobTable {
       this.#store.rowKey("lease:"),
       now,
     );
-    return rows.length;
+    return rows.map((row) => this.#idOf(row.key as string));
+  }
+
+  /**
+   * Ends the job with the time-limit error if its `timeoutAt` has passed and it has no outcome:
+   * the owner's own limit normally ends it first; this covers an owner that stalls. Resolves
+   * whether this call ended it.
+   */
+  async timeOut(jobId: string, timeoutMs: number): Promise<boolean> {
+    const now = Date.now();
+    const rows = await this.#store.sql(
+      "write",
+      `UPDATE ${TABLE} SET value = ${END} WHERE key = ? AND ${OPEN} AND json_extract(value, '$.value.timeoutAt') <= ? RETURNING key`,
+      await this.#store.encode(timedOut(timeoutMs)),
+      now,
+      now + this.#ttlMs,
+      this.#key(jobId),
+      now,
+    );
+    return rows.length > 0;
+  }
+
+  /**
+   * A version of each job among `jobIds` that changes with every news a `take` or `watch` cares
+   * about (a start, progress, side updates, the outcome); `"none"` for a job without a row.
+   */
+  async versions(jobIds: readonly string[]): Promise<Map<string, string>> {
+    const rows = await this.#store.sql<{ key: string; version: string }>(
+      "read",
+      `SELECT key, json_extract(value, '$.value.state') || ':' || json_extract(value, '$.value.seq') AS version
+       FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?))`,
+      JSON.stringify(jobIds.map((jobId) => this.#key(jobId))),
+    );
+    const versions = new Map(jobIds.map((jobId) => [jobId, "none"]));
+    for (const row of rows) versions.set(this.#idOf(row.key), row.version);
+    return versions;
+  }
+
+  /** How many unended jobs of `owner` are still queued with an `order` below `order`. */
+  async ahead(owner: string, order: number): Promise<number> {
+    const [from, to] = this.#store.range("job:");
+    const rows = await this.#store.sql<{ ahead: number }>(
+      "read",
+      `SELECT count(*) AS ahead FROM ${TABLE} WHERE key >= ? AND key < ? AND ${OPEN}
+       AND json_extract(value, '$.value.owner') = ? AND json_extract(value, '$.value.state') = 'queued'
+       AND json_extract(value, '$.value.order') < ?`,
+      from,
+      to,
+      owner,
+      order,
+    );
+    return rows[0]?.ahead ?? 0;
   }
 
   /**
@@ -153,17 +208,21 @@ export class JobTable {
       `SELECT key FROM ${TABLE} WHERE key IN (SELECT value FROM json_each(?)) AND NOT ${OPEN}`,
       JSON.stringify(jobIds.map((jobId) => this.#key(jobId))),
     );
-    const prefix = this.#key("");
-    return rows.map((row) => row.key.slice(prefix.length));
+    return rows.map((row) => this.#idOf(row.key));
   }
 
   #key(jobId: string): string {
     return this.#store.rowKey(`job:${jobId}`);
   }
 
+  #idOf(key: string): string {
+    return key.slice(this.#key("").length);
+  }
+
   #decode(text: string): StoredJob {
-    const { value } = this.#store.decode<{ value: StoredJob & { progress?: StoredJob["progress"] | null } }>(text);
+    const { value } = this.#store.decode<{ value: Nullable<StoredJob> }>(text);
     if (value.progress === null) delete value.progress;
+    if (value.timeoutAt === null) delete value.timeoutAt;
     return value as StoredJob;
   }
 }

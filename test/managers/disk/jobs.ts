@@ -37,3 +37,15 @@ registerJob("disk.props", async ([n], { setProps }) => {
   }
   return n;
 });
+
+/** Reports progress `k` as soon as the file `<dir>/step-<k>` exists, for k from 1 to `n`; returns `n`. */
+registerJob("disk.steps", async ([dir, n], { setProgress, signal }) => {
+  for (let k = 1; k <= (n as number); k++) {
+    while (!existsSync(`${dir as string}/step-${k}`)) {
+      if (signal.aborted) return "aborted";
+      await tick(2);
+    }
+    setProgress(k);
+  }
+  return n;
+});

@@ -6,6 +6,7 @@
  *   `take <jobId>`    prints the take's JSON
  *   `status <jobId>`  prints the job's state
  *   `cancel <jobId>`  cancels the job, prints "cancelled"
+ *   `position <jobId>` prints the job's position, or "none"
  */
 import { createInterface } from "node:readline";
 import { DiskManager, type DiskManagerOptions } from "../../../managers/disk/index.js";
@@ -29,6 +30,8 @@ for await (const line of createInterface({ input: process.stdin })) {
     console.log(JSON.stringify(await manager.take(arg)));
   } else if (command === "status") {
     console.log(await manager.status(arg));
+  } else if (command === "position") {
+    console.log((await manager.position(arg)) ?? "none");
   } else if (command === "cancel") {
     await manager.cancel(arg);
     console.log("cancelled");

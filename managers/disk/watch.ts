@@ -1,0 +1,156 @@
+import { Watchers } from "../../src/index.js";
+
+/** What {@link DiskWatches} reads and asks. */
+export interface WatchSource {
+  /** Whether this process runs the job now: its own writes will tell its watches. */
+  isLocal(jobId: string): boolean;
+  /** The file's `data_version` on this process's connection. */
+  dataVersion(): Promise<number>;
+  /** A version per job that changes with each news (see `JobTable.versions`). */
+  versions(jobIds: readonly string[]): Promise<Map<string, string>>;
+  error(error: unknown): void;
+}
+
+/** How long a job's last read version is kept after its last watch ended, as the next watch's baseline. */
+const KEEP_SEEN_MS = 10_000;
+
+/**
+ * `watch` for the DiskManager. Jobs this process runs are told by its own writes (`notify` once
+ * a write has landed, so a `take` woken by it finds the write). Jobs of other processes are
+ * watched by one loop per manager that runs only while such a watch is pending: every `pollMs`
+ * it reads the connection's `data_version` (no table read), and only when another connection
+ * committed something since the last tick does it read the versions of the watched jobs, in one
+ * statement, and wake those whose version moved.
+ *
+ * No news is missed: each tick compares against a read made before it, so a change committed
+ * after a watch began shows up at the latest at the tick after it. A job without an earlier read
+ * has no baseline to compare with: its first watch makes the loop read it at once and wakes
+ * (early, which the contract allows); the watch that follows compares with that read.
+ */
+export class DiskWatches {
+  readonly #watchers = new Watchers();
+  readonly #source: WatchSource;
+  readonly #pollMs: number;
+  /** Versions read at the latest ticks, per job: the baselines. */
+  readonly #seen = new Map<string, { version: string; at: number }>();
+  #dataVersion: number | undefined;
+  /** Pending watches that need the loop (their job was another process's when they began). */
+  #polled = 0;
+  /** Watched jobs of other processes without a baseline yet: the next tick reads them whatever changed. */
+  readonly #unread = new Set<string>();
+  #timer: NodeJS.Timeout | undefined;
+  #soon = false;
+  #ticking = false;
+  #closed = false;
+
+  constructor(source: WatchSource, pollMs: number) {
+    this.#source = source;
+    this.#pollMs = pollMs;
+  }
+
+  /** Pending watches. */
+  get size(): number {
+    return this.#watchers.size;
+  }
+
+  /** Whether the loop for other processes' jobs is scheduled or running. */
+  get polling(): boolean {
+    return this.#timer !== undefined || this.#ticking;
+  }
+
+  watch(jobId: string, signal: AbortSignal): Promise<void> {
+    if (this.#closed) return Promise.resolve();
+    const done = this.#watchers.watch(jobId, signal);
+    if (this.#source.isLocal(jobId)) return done;
+    this.#polled++;
+    const unread = !this.#seen.has(jobId);
+    if (unread) this.#unread.add(jobId);
+    this.#schedule(unread);
+    return done.then(() => {
+      // The last watch that needed the loop is gone: nothing stays scheduled behind it.
+      if (--this.#polled === 0 && !this.#ticking) this.#stop();
+    });
+  }
+
+  /** The job may have news: wakes its watches. */
+  notify(jobId: string): void {
+    this.#watchers.notify(jobId);
+  }
+
+  /** Wakes every watch and stops the loop; later watches resolve at once. */
+  close(): void {
+    this.#closed = true;
+    this.#stop();
+    this.#watchers.closeAll();
+    this.#seen.clear();
+    this.#unread.clear();
+  }
+
+  #stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#soon = false;
+  }
+
+  /** Schedules the next tick: in `pollMs`, or at once for a job to read for its baseline. */
+  #schedule(soon: boolean): void {
+    if (this.#closed || this.#ticking) return;
+    if (this.#timer !== undefined && (this.#soon || !soon)) return;
+    this.#stop();
+    this.#soon = soon;
+    // Kept referenced: a watch awaited by a script must not end with the process. The timer goes
+    // with the last watch that needs it, and with close().
+    this.#timer = setTimeout(() => void this.#tick(), soon ? 0 : this.#pollMs);
+  }
+
+  #foreign(): string[] {
+    return [...this.#watchers.jobIds()].filter((jobId) => !this.#source.isLocal(jobId));
+  }
+
+  async #tick(): Promise<void> {
+    this.#stop();
+    if (this.#polled === 0) return this.#prune();
+    this.#ticking = true;
+    try {
+      const dataVersion = await this.#source.dataVersion();
+      const changed = dataVersion !== this.#dataVersion;
+      this.#dataVersion = dataVersion;
+      const unread = [...this.#unread];
+      this.#unread.clear();
+      if (changed) await this.#compare(this.#foreign());
+      else if (unread.length > 0) await this.#compare(unread);
+    } catch (error) {
+      // The file failed us: wake the watches, whose takes will meet the failure and report it.
+      this.#dataVersion = undefined;
+      this.#source.error(error);
+      for (const jobId of this.#foreign()) this.notify(jobId);
+    } finally {
+      this.#ticking = false;
+      this.#prune();
+      if (this.#polled > 0) this.#schedule(this.#unread.size > 0);
+    }
+  }
+
+  /** Reads the jobs' versions; wakes the watches of those that moved or had no baseline. */
+  async #compare(jobIds: readonly string[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    const versions = await this.#source.versions(jobIds);
+    const at = Date.now();
+    for (const [jobId, version] of versions) {
+      const before = this.#seen.get(jobId);
+      this.#seen.set(jobId, { version, at });
+      this.#unread.delete(jobId);
+      if (before?.version !== version) this.notify(jobId);
+    }
+  }
+
+  #prune(): void {
+    const watched = new Set(this.#watchers.jobIds());
+    const now = Date.now();
+    for (const [jobId, seen] of this.#seen) {
+      if (watched.has(jobId)) seen.at = now;
+      else if (seen.at < now - KEEP_SEEN_MS) this.#seen.delete(jobId);
+    }
+    for (const jobId of this.#unread) if (!watched.has(jobId)) this.#unread.delete(jobId);
+  }
+}
