@@ -30,7 +30,12 @@ export class QueueKeys {
 
   /** Hash: state, owner, outcome, endedAt, progress, seq, runs, retry, submittedAt, startedAt. */
   job(jobId: string): string {
-    return `${this.#base}job:${jobId}`;
+    return `${this.jobPrefix}${jobId}`;
+  }
+
+  /** What `job(id)` puts before the id (for scripts that visit records by id). */
+  get jobPrefix(): string {
+    return `${this.#base}job:`;
   }
 
   /** List of side updates not yet taken, as JSON `[componentKey, props]`, in call order. */
@@ -93,5 +98,10 @@ export class QueueKeys {
   /** BullMQ's list of waiting jobs: pushed at the head, taken from the tail. */
   get wait(): string {
     return `${this.#bull}wait`;
+  }
+
+  /** BullMQ's list of the jobs workers took. */
+  get active(): string {
+    return `${this.#bull}active`;
   }
 }

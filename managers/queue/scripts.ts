@@ -274,16 +274,21 @@ return 1
 `;
 
 /**
- * KEYS job, wait · ARGV id → jobs ahead of this one in BullMQ's wait list (which is taken from
- * its tail, so the search starts there and costs as much as the answer), 0 when the job waits
- * outside it (a worker took it and has not started it yet), -1 when it is not queued.
+ * KEYS job, wait, active · ARGV id, record prefix → jobs that will start before this one: those
+ * behind it in BullMQ's wait list (taken from its tail, so the search starts there and costs as
+ * much as the answer), plus those a worker took and has not started yet (BullMQ's active list is
+ * as long as the fleet's concurrency). 0 for a job taken and not started; -1 when it is not queued.
  */
 export const POSITION = `
 local f = redis.call('HMGET', KEYS[1], 'state', 'outcome')
 if f[1] ~= 'queued' or f[2] then return -1 end
 local at = redis.call('LPOS', KEYS[2], ARGV[1], 'RANK', -1)
 if not at then return 0 end
-return redis.call('LLEN', KEYS[2]) - 1 - at
+local ahead = redis.call('LLEN', KEYS[2]) - 1 - at
+for _, id in ipairs(redis.call('LRANGE', KEYS[3], 0, -1)) do
+  if redis.call('HGET', ARGV[2] .. id, 'state') == 'queued' then ahead = ahead + 1 end
+end
+return ahead
 `;
 
 /** KEYS secret · ARGV candidate → the stored secret (the candidate when there was none). */

@@ -156,8 +156,8 @@ export class JobStore {
    * ended, or is unknown. One round trip.
    */
   async position(jobId: string): Promise<number | undefined> {
-    const keys = [this.#keys.job(jobId), this.#keys.wait];
-    const ahead = Number(await scripts.position.run(this.#client, keys, [jobId]));
+    const keys = [this.#keys.job(jobId), this.#keys.wait, this.#keys.active];
+    const ahead = Number(await scripts.position.run(this.#client, keys, [jobId, this.#keys.jobPrefix]));
     return ahead < 0 ? undefined : ahead;
   }
 
