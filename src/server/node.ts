@@ -27,7 +27,7 @@ export interface NodeListenerOptions {
  * the request's signal, so long polls stop waiting on its behalf.
  */
 export function toNodeListener(
-  handler: (request: Request) => Promise<Response>,
+  handler: (request: Request, env?: unknown) => Promise<Response>,
   options: NodeListenerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { stopping } = options;
@@ -63,11 +63,12 @@ function stopSet<T>(stopping: AbortSignal, onStop: (member: T) => void): Set<T> 
 
 /** The handler, given requests whose signal also aborts when `stopping` does. */
 function abortingOn(
-  handler: (request: Request) => Promise<Response>,
+  handler: (request: Request, env?: unknown) => Promise<Response>,
   stopping: AbortSignal,
-): (request: Request) => Promise<Response> {
+): (request: Request, env?: unknown) => Promise<Response> {
   const pending = stopSet<AbortController>(stopping, (controller) => controller.abort());
-  return async (request) => {
+  // `env` carries the adapter's incoming message (the socket, for `ctx.remote`): pass it on.
+  return async (request, env) => {
     const controller = new AbortController();
     const abort = () => controller.abort();
     request.signal.addEventListener("abort", abort, { once: true });
@@ -82,7 +83,7 @@ function abortingOn(
       signal: controller.signal,
     };
     try {
-      return await handler(new Request(request.url, init));
+      return await handler(new Request(request.url, init), env);
     } finally {
       pending.delete(controller);
       request.signal.removeEventListener("abort", abort);
