@@ -1,4 +1,5 @@
 import { describeValue, invalidArgument } from "../errors.js";
+import { isNoUpdate } from "../worker/outcome.js";
 import type { JobFunction } from "../worker/registry.js";
 import type { CallbackSpec } from "./callback-spec.js";
 import { invoke } from "./invoke.js";
@@ -13,7 +14,8 @@ export function jobFunctionOf(spec: CallbackSpec): JobFunction {
   return (args, tools) => {
     if (count === 0) return invoke(spec.signature, spec.fn, [], args);
     const setProgress = (value: PropValue | readonly PropValue[]) => {
-      if (count > 1 && (!Array.isArray(value) || value.length !== count)) {
+      // `noUpdate` as a whole leaves every progress output as it is (Dash #2846).
+      if (count > 1 && !isNoUpdate(value) && (!Array.isArray(value) || value.length !== count)) {
         throw invalidArgument(
           "setProgress",
           `Callback "${spec.id}" has ${count} progress outputs, so setProgress() takes a list of ${count} values, got ${describeValue(value)}`,
