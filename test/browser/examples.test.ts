@@ -230,7 +230,7 @@ describe.sequential("set-props", () => {
     await page.click("#cancel_button_id");
     await waitFor(page, idle, 3_000);
     expect(problems).toEqual([]);
-  });
+  }, 60_000);
 
   it("a whole run brings every row of the data set, then turns running off", async () => {
     const { page, problems } = await example.open();
@@ -250,5 +250,6 @@ describe.sequential("set-props", () => {
     expect(counts.length).toBeGreaterThanOrEqual(steps.length - 2);
     expect(counts.at(-1)).toBe(gapminder.length);
     expect(problems).toEqual([]);
-  });
+    // Seven steps two seconds apart, after a worker process starts.
+  }, 60_000);
 });
