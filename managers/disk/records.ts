@@ -49,11 +49,6 @@ export interface Lease {
 export const LEASE_EXPIRED =
   "The process that ran the job stopped renewing its heartbeat (it died or stalled) before the job ended";
 
-/** The error outcome of a job that ran out of time; every process words it the same way. */
-export function timedOut(timeoutMs: number): JobOutcome {
-  return { kind: "error", message: `The job timed out after ${timeoutMs / 1000} s` };
-}
-
 /** What a `take` returns: what is newer than `since`, and the outcome once there is one. */
 export function updateSince(job: StoredJob, since: number): JobUpdate {
   const { outcome } = job;

@@ -1,5 +1,5 @@
-import type { JobOutcome } from "../../src/index.js";
-import { LEASE_EXPIRED, type StoredJob, timedOut } from "./records.js";
+import { type JobOutcome, timeoutOutcome } from "../../src/index.js";
+import { LEASE_EXPIRED, type StoredJob } from "./records.js";
 import { type DiskStore, TABLE } from "./store.js";
 
 /** A row as decoded: fields the statements set to SQL null read back as null. */
@@ -133,7 +133,7 @@ export class JobTable {
     const rows = await this.#store.sql(
       "write",
       `UPDATE ${TABLE} SET value = ${END} WHERE key = ? AND ${OPEN} AND json_extract(value, '$.value.timeoutAt') <= ? RETURNING key`,
-      await this.#store.encode(timedOut(timeoutMs)),
+      await this.#store.encode(timeoutOutcome(timeoutMs)),
       now,
       now + this.#ttlMs,
       this.#key(jobId),

@@ -43,7 +43,7 @@ export interface RacePeer {
 export async function racePeer(
   path: string,
   options: Record<string, unknown>,
-  jobs: { callbackId: string; args: unknown[] }[],
+  jobs: { callbackId: string; args: unknown[]; timeoutMs?: number }[],
 ): Promise<{ peer: RacePeer; ids: string[] }> {
   const child = spawn(
     process.execPath,
