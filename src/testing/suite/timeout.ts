@@ -46,7 +46,7 @@ function stops(suite: Suite): void {
   suite.test("a cooperative job that stops at the abort also ends timed out", 30_000, async () => {
     await withManager(suite, {}, async (manager) => {
       const limit = suite.scale(300);
-      const jobId = await submit(manager, JOB.waitCancel, [suite.scale(20_000)], { timeoutMs: limit });
+      const jobId = await submit(manager, JOB.waitCancel, [suite.scale(5_000)], { timeoutMs: limit });
       assertTimedOut(await outcomeOf(manager, jobId, suite.scale(15_000)), limit, "a job that returned at the abort");
     });
   });
