@@ -34,7 +34,10 @@ const STAGES: [string, RegExp][] = [
   ["garbage collection", /^\(garbage collector\) $/],
   ["native, outside JavaScript (program)", /^\(program\) $/],
   ["JSON parse / stringify", /^(parse|stringify) $/],
-  ["socket writes (HTTP responses, IPC to job processes)", /^(writev|writeUtf8String|writeBuffer|writeLatin1String) $/],
+  [
+    "socket writes (HTTP responses, Redis commands, IPC to job processes)",
+    /^(writev|writeUtf8String|writeBuffer|writeLatin1String) $/,
+  ],
   ["node:crypto (handle signatures, ids)", /internal\/crypto/],
   ["validation, handles (payload, wire, signatures)", /src\/server\/(payload|wire|handles|shared-signer)|src\/app\//],
   ["background dispatch, long poll (server)", /src\/server\/(background|outcome|on-error|outages)/],
