@@ -20,6 +20,11 @@ interface SqliteAdapter {
 /** The table Keyv keeps its rows in; `value` holds Keyv's `{ value, expires }` encoding. */
 export const TABLE = "background_callbacks";
 
+/** Expressions of the index of queued jobs; a query must spell them the same way to use it. */
+export const QUEUED = "json_extract(value, '$.value.state') = 'queued'";
+export const QUEUED_OWNER = "json_extract(value, '$.value.owner')";
+export const QUEUED_ORDER = "json_extract(value, '$.value.order')";
+
 /**
  * One SQLite file through Keyv: typed get/set with TTLs for plain keys, single SQL statements in
  * Keyv's row format for the compare-and-set steps, `BACKEND` errors that name the file, and a
@@ -62,6 +67,12 @@ export class DiskStore {
     // No fsync per commit (WAL keeps the file consistent; a crash of the process loses nothing):
     // each write holds the lock that other processes wait for a much shorter time.
     await store.sql("open", "PRAGMA synchronous = NORMAL");
+    // Queued jobs by owner and submit order, so that a queued job's position is an index range
+    // count, whatever else the file holds.
+    await store.sql(
+      "open",
+      `CREATE INDEX IF NOT EXISTS ${TABLE}_queued ON ${TABLE} (${QUEUED_OWNER}, ${QUEUED_ORDER}) WHERE ${QUEUED}`,
+    );
     await store.sweep();
     return store;
   }

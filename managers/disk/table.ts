@@ -1,6 +1,6 @@
 import { type JobOutcome, timeoutOutcome } from "../../src/index.js";
 import { LEASE_EXPIRED, type StoredJob } from "./records.js";
-import { type DiskStore, TABLE } from "./store.js";
+import { type DiskStore, QUEUED, QUEUED_ORDER, QUEUED_OWNER, TABLE } from "./store.js";
 
 /** A row as decoded: fields the statements set to SQL null read back as null. */
 type Nullable<T> = { [K in keyof T]: T[K] | (undefined extends T[K] ? null : never) };
@@ -158,16 +158,14 @@ export class JobTable {
     return versions;
   }
 
-  /** How many unended jobs of `owner` are still queued with an `order` below `order`. */
+  /**
+   * How many jobs of `owner` are still queued with an `order` below `order`. A queued row has no
+   * outcome (every ending sets the state to `done`), so this counts entries of the queued index.
+   */
   async ahead(owner: string, order: number): Promise<number> {
-    const [from, to] = this.#store.range("job:");
     const rows = await this.#store.sql<{ ahead: number }>(
       "read",
-      `SELECT count(*) AS ahead FROM ${TABLE} WHERE key >= ? AND key < ? AND ${OPEN}
-       AND json_extract(value, '$.value.owner') = ? AND json_extract(value, '$.value.state') = 'queued'
-       AND json_extract(value, '$.value.order') < ?`,
-      from,
-      to,
+      `SELECT count(*) AS ahead FROM ${TABLE} WHERE ${QUEUED} AND ${QUEUED_OWNER} = ? AND ${QUEUED_ORDER} < ?`,
       owner,
       order,
     );
