@@ -44,7 +44,8 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 
 /**
  * Takes updates until there is news (`untilOutcome`: until the outcome) or `waitMs` passes, or the
- * client goes away. Progress keeps the newest value; side updates are merged, none lost.
+ * client goes away. Progress keeps the newest value; side updates are merged, none lost. Between
+ * takes it waits on the manager's `watch` (push) when it has one, else on a backing-off timer.
  */
 async function gather(
   manager: BackgroundCallbackManager,
@@ -57,22 +58,65 @@ async function gather(
   let progress: { value: Json } | undefined;
   const sideUpdates: SideUpdates = {};
   let step = 10;
+  let push = typeof manager.watch === "function";
   for (;;) {
-    const update = await manager.take(jobId);
-    if (update.progress !== undefined) progress = { value: mergeProgress(progress?.value, update.progress) };
-    if (update.sideUpdates) mergeSideUpdates(sideUpdates, update.sideUpdates);
-    const news = progress !== undefined || Object.keys(sideUpdates).length > 0;
-    const left = deadline - Date.now();
-    if (update.outcome || (news && !untilOutcome) || left <= 0 || signal.aborted) {
-      return {
-        ...(progress ? { progress: progress.value } : {}),
-        sideUpdates,
-        ...(update.outcome ? { outcome: update.outcome } : {}),
-      };
+    // Watch before taking, so news that lands between the take and the wait still wakes us.
+    const watching = new AbortController();
+    const woken = push ? watchFor(manager, jobId, watching.signal) : undefined;
+    try {
+      const update = await manager.take(jobId);
+      if (update.progress !== undefined) progress = { value: mergeProgress(progress?.value, update.progress) };
+      if (update.sideUpdates) mergeSideUpdates(sideUpdates, update.sideUpdates);
+      const news = progress !== undefined || Object.keys(sideUpdates).length > 0;
+      const left = deadline - Date.now();
+      if (update.outcome || (news && !untilOutcome) || left <= 0 || signal.aborted) {
+        return {
+          ...(progress ? { progress: progress.value } : {}),
+          sideUpdates,
+          ...(update.outcome ? { outcome: update.outcome } : {}),
+        };
+      }
+      if (woken === undefined) {
+        await sleep(Math.min(step, left), signal);
+        step = Math.min(step * 2, 200);
+      } else {
+        // A watch that failed means this manager cannot push now: poll for the rest of this wait.
+        push = await wake(Math.min(WATCH_RECHECK_MS, left), signal, woken);
+      }
+    } finally {
+      watching.abort();
     }
-    await sleep(Math.min(step, left), signal);
-    step = Math.min(step * 2, 200);
   }
+}
+
+/** How long a wait on `watch()` may last before `take()` is asked again anyway. */
+const WATCH_RECHECK_MS = 2_000;
+
+/** The manager's `watch` as a promise of whether it worked: `false` when it rejected. */
+function watchFor(manager: BackgroundCallbackManager, jobId: string, signal: AbortSignal): Promise<boolean> {
+  try {
+    return (manager.watch as NonNullable<BackgroundCallbackManager["watch"]>)(jobId, signal).then(
+      () => true,
+      () => false,
+    );
+  } catch {
+    return Promise.resolve(false);
+  }
+}
+
+/** Waits for `woken`, `ms`, or the client going away, whichever comes first; what `woken` said, else `true`. */
+function wake(ms: number, signal: AbortSignal, woken: Promise<boolean>): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    const done = (worked: boolean) => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", aborted);
+      resolve(worked);
+    };
+    const aborted = () => done(true);
+    const timer = setTimeout(() => done(true), ms);
+    signal.addEventListener("abort", aborted, { once: true });
+    void woken.then(done);
+  });
 }
 
 /**
