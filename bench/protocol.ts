@@ -88,7 +88,7 @@ async function run(kind: "disk" | "queue", dir: string): Promise<Row> {
 async function backlog(web: ChildProcess, worker: ChildProcess | undefined, urls: Urls): Promise<Row> {
   const runners = worker ? processTree(worker.pid as number) : processTree(web.pid as number).slice(1);
   signalAll(runners, "SIGSTOP");
-  await measure.submitAndPoll(urls.dashStyle, 20); // settle: the phases before leave work behind
+  await measure.submitAndPoll(urls.dashStyle, 200); // settle and warm the path the backlog then warms further
   const empty = await measure.submitAndPoll(urls.dashStyle, 50);
   await measure.fill(urls.dashStyle, BACKLOG);
   const full = await measure.submitAndPoll(urls.dashStyle, 50);
