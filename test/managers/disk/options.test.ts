@@ -31,6 +31,8 @@ describe("DiskManager options", () => {
       { leaseMs: 4_000, busyTimeoutMs: 2_000 },
       /`leaseMs` to be at least `heartbeatMs` \+ 2 × `busyTimeoutMs` \(5000\)/,
     ],
+    [{ watchPollMs: 0 }, /`watchPollMs` to be an integer from 1/],
+    [{ watchPollMs: 2.5 }, /`watchPollMs`/],
     [{ namespace: "a b" }, /`namespace`/],
     [{ workerModule: "" }, /`workerModule`/],
   ])("rejects %j with a TypeError naming the option", (options, message) => {
