@@ -13,6 +13,7 @@ export interface WatchSource {
 
 /** How long a job's last read version is kept after its last watch ended, as the next watch's baseline. */
 const KEEP_SEEN_MS = 10_000;
+const PRUNE_EVERY_MS = 1_000;
 
 /**
  * `watch` for the DiskManager. Jobs this process runs are told by its own writes (`notify` once
@@ -40,6 +41,7 @@ export class DiskWatches {
   readonly #unread = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #soon = false;
+  #prunedAt = 0;
   #ticking = false;
   #closed = false;
 
@@ -68,7 +70,10 @@ export class DiskWatches {
     this.#schedule(unread);
     return done.then(() => {
       // The last watch that needed the loop is gone: nothing stays scheduled behind it.
-      if (--this.#polled === 0 && !this.#ticking) this.#stop();
+      if (--this.#polled === 0 && !this.#ticking) {
+        this.#stop();
+        this.#unread.clear();
+      }
     });
   }
 
@@ -144,13 +149,15 @@ export class DiskWatches {
     }
   }
 
+  /** Forgets the baselines of jobs no longer watched, at most once a second (it walks them all). */
   #prune(): void {
-    const watched = new Set(this.#watchers.jobIds());
     const now = Date.now();
+    if (now - this.#prunedAt < PRUNE_EVERY_MS) return;
+    this.#prunedAt = now;
+    const watched = new Set(this.#watchers.jobIds());
     for (const [jobId, seen] of this.#seen) {
       if (watched.has(jobId)) seen.at = now;
       else if (seen.at < now - KEEP_SEEN_MS) this.#seen.delete(jobId);
     }
-    for (const jobId of this.#unread) if (!watched.has(jobId)) this.#unread.delete(jobId);
   }
 }
