@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clicks } from "./protocol-measure.js";
 import { APP, processTree, signalAll, startChild, startQueueWorker, stopped } from "./protocol-procs.js";
-import { rawBullmq, rawKeyv } from "./protocol-raw.js";
+import { cleanRedis, rawBullmq, rawKeyv } from "./protocol-raw.js";
 
 const kind = process.argv[2] === "queue" ? "queue" : "disk";
 const JOBS = Number(process.env.JOBS ?? 300);
@@ -102,6 +102,7 @@ const file = readdirSync(dir).find((name) => name.endsWith(".cpuprofile"));
 if (!file) throw new Error("the web process wrote no profile");
 const totals = summarise(JSON.parse(readFileSync(join(dir, file), "utf8")) as Profile, from, to);
 rmSync(dir, { recursive: true, force: true });
+await cleanRedis(env.BENCH_PREFIX);
 
 const all = [...totals.values()].reduce((a, b) => a + b, 0);
 const rows = [...totals.entries()].sort((a, b) => b[1] - a[1]);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import KeyvSqlite from "@keyv/sqlite";
 import { Queue, QueueEvents } from "bullmq";
+import { Redis } from "ioredis";
 import Keyv from "keyv";
 import { quantile } from "./protocol-client.js";
 import { startChild, stopped } from "./protocol-procs.js";
@@ -70,4 +71,12 @@ export async function rawKeyv(rounds: number): Promise<number> {
     await keyv.disconnect();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Removes every key a run left under `prefix`. */
+export async function cleanRedis(prefix: string): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
+  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>)
+    if (keys.length > 0) await redis.unlink(...keys);
+  redis.disconnect();
 }

@@ -14,11 +14,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Redis } from "ioredis";
 import { quantile } from "./protocol-client.js";
 import * as measure from "./protocol-measure.js";
 import { APP, cpuMs, processTree, signalAll, startChild, startQueueWorker, stopped } from "./protocol-procs.js";
-import { rawBullmq, rawKeyv } from "./protocol-raw.js";
+import { cleanRedis, rawBullmq, rawKeyv } from "./protocol-raw.js";
 
 const QUICK = process.argv.includes("--quick");
 const size = (quick: number, full: number) => Number(QUICK ? quick : full);
@@ -95,13 +94,6 @@ async function backlog(web: ChildProcess, worker: ChildProcess | undefined, urls
   return { submitEmpty: empty.submit, submitFull: full.submit, pollEmpty: empty.poll, pollFull: full.poll };
 }
 
-async function cleanRedis(): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? "redis://127.0.0.1:6379");
-  for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<string[]>)
-    if (keys.length > 0) await redis.unlink(...keys);
-  redis.disconnect();
-}
-
 const load = loadavg().map((value) => value.toFixed(2));
 const dir = mkdtempSync(join(tmpdir(), "bgcb-bench-protocol-"));
 const started = performance.now();
@@ -112,7 +104,7 @@ try {
   rows.disk = await run("disk", dir);
   rows.queue = await run("queue", dir);
 } finally {
-  await cleanRedis();
+  await cleanRedis(prefix);
   rmSync(dir, { recursive: true, force: true });
 }
 const seconds = (performance.now() - started) / 1000;
