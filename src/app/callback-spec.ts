@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { describeValue, invalidArgument } from "../errors.js";
 import type { BackgroundCallbackManager, Json } from "../manager/contract.js";
-import { assertInteger, isJson, toJson } from "../manager/validate.js";
+import { assertInteger, isJson, MAX_TIMER_MS, toJson } from "../manager/validate.js";
 import { Dependency, stringifyId } from "./dependencies.js";
 import { type DependencyGroup, flattenGroup } from "./grouping.js";
 import { groupedOutput, paramsOf, type Signature } from "./invoke.js";
@@ -62,6 +62,13 @@ export interface CallbackOptions {
   readonly cancelPrevious?: boolean;
   /** How long memoised results are kept, in milliseconds. @default 86_400_000 */
   readonly cacheTtlMs?: number;
+  /**
+   * How long a run may take once it started (Celery's `time_limit`), in milliseconds: then its
+   * `signal` aborts, its process is killed after the manager's grace period, and the page gets the
+   * error "The job timed out after N s" (or `onError`'s outputs). Time queued does not count.
+   * @default no limit
+   */
+  readonly timeoutMs?: number;
   /**
    * Turns an error of the callback (or of its background job) into outputs: it receives the error,
    * its return value becomes the outputs (`undefined`/`null` leave them), `setProps` works inside.
@@ -195,6 +202,7 @@ function checkBackgroundOnly(options: CallbackOptions, background: boolean): voi
     "cacheIgnoreTriggered",
     "cancelPrevious",
     "interval",
+    "timeoutMs",
   ] as const) {
     if (options[name] !== undefined) {
       throw invalidArgument("callback", `\`${name}\` applies to background callbacks only; add \`background: true\``);
@@ -246,6 +254,7 @@ function checkCaching(options: CallbackOptions, args: readonly Dependency[]): nu
     );
   }
   if (options.cacheTtlMs !== undefined) assertInteger("callback", "cacheTtlMs", options.cacheTtlMs, 1);
+  if (options.timeoutMs !== undefined) assertInteger("callback", "timeoutMs", options.timeoutMs, 1, MAX_TIMER_MS);
   for (const name of ["cacheIgnoreTriggered", "cancelPrevious"] as const) {
     const value = options[name];
     if (value !== undefined && typeof value !== "boolean")

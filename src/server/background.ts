@@ -148,6 +148,7 @@ export async function startJob(
     args,
     context: jobContext,
     ...(cache ? { cache } : {}),
+    ...(spec.options.timeoutMs !== undefined ? { timeoutMs: spec.options.timeoutMs } : {}),
   });
   deps.outages.succeeded(deps.manager);
   const base: Record<string, Json> = {
