@@ -24,7 +24,7 @@ export {
   stringifyId,
   type Wildcard,
 } from "./app/dependencies.js";
-export type { ArgsGrouping, DependencyGroup, GroupedArg, OutputTarget } from "./app/grouping.js";
+export type { ArgsGrouping, DependencyGroup, GroupedArg, OutputEntry, OutputTarget } from "./app/grouping.js";
 export {
   isPatch,
   Patch,

@@ -1,6 +1,6 @@
 import type { JobContext, Json, TriggeredInput } from "../manager/contract.js";
 import { currentContext, currentJob } from "../worker/scope.js";
-import { type ArgsGrouping, currentGrouping, type OutputTarget } from "./grouping.js";
+import { type ArgsGrouping, currentGrouping, type OutputEntry } from "./grouping.js";
 
 const neverAborted = new AbortController().signal;
 
@@ -99,7 +99,7 @@ export const ctx = Object.freeze({
     return currentGrouping().args;
   },
   /** The outputs as `{ id, property }`: one for a single output, else a list (Dash's `outputs_list`). */
-  get outputsList(): OutputTarget | readonly OutputTarget[] {
+  get outputsList(): OutputEntry | readonly OutputEntry[] {
     return currentGrouping().outputs;
   },
 });

@@ -31,6 +31,9 @@ export interface OutputTarget {
   readonly property: string;
 }
 
+/** One output in `ctx.outputsList`: its target, or the list of targets an `ALL` wildcard matched. */
+export type OutputEntry = OutputTarget | readonly OutputTarget[];
+
 const isPlainGroup = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === "object" && !Array.isArray(value) && !(value instanceof Dependency);
 
@@ -85,7 +88,7 @@ export function flattenValue(group: DependencyGroup, value: unknown, path = "the
 
 interface GroupingScope {
   readonly args: ArgsGrouping | readonly ArgsGrouping[];
-  readonly outputs: OutputTarget | readonly OutputTarget[];
+  readonly outputs: OutputEntry | readonly OutputEntry[];
 }
 
 const scope = new AsyncLocalStorage<GroupingScope>();

@@ -8,6 +8,7 @@ import {
   fillGroup,
   flattenValue,
   groupedArg,
+  type OutputEntry,
   outputTarget,
   runWithGrouping,
 } from "./grouping.js";
@@ -88,7 +89,11 @@ export function invoke(
   );
   const at = { at: 0 };
   const argsGrouping = signature.params.map((param) => fillGroup(param, grouped, at) as ArgsGrouping);
-  const outputs = signature.outputs.map(outputTarget);
+  // The page's concrete ids for wildcard outputs, as Dash's `outputs_list` shows them.
+  const wire = currentContext().outputs;
+  const outputs = signature.outputs.map((output, index) =>
+    output.isPattern && wire?.[index] !== undefined ? (wire[index] as unknown as OutputEntry) : outputTarget(output),
+  );
   const grouping = {
     args:
       signature.params.length === 1 && isObjectGroup(signature.params[0])

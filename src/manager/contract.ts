@@ -25,6 +25,11 @@ export interface JobContext {
   readonly remote?: string;
   /** The request's `Origin` header. */
   readonly origin?: string;
+  /**
+   * The outputs the page asked for, one entry per output of the callback in order: `{ id, property }`
+   * with the concrete id, or a list of them for an `ALL` wildcard (what `ctx.outputsList` shows).
+   */
+  readonly outputs?: readonly Json[];
   /** What the app's `requestData` hook derived from the request: user id, tenant, ... */
   readonly custom?: Readonly<Record<string, Json>>;
   /** Anything else the app server passes along. */

@@ -84,7 +84,19 @@ export function contextOf(
     origin: request.headers.get("origin") ?? "",
     remote: extras.remote ?? "",
     ...(extras.custom === undefined ? {} : { custom: extras.custom }),
+    ...(payload.outputs === undefined ? {} : { outputs: outputsOf(payload) }),
   };
+}
+
+/** The page's outputs, one entry per output of the callback (a list for an `ALL` wildcard), with concrete ids. */
+function outputsOf(payload: UpdatePayload): Json[] {
+  // A duplicate output's property carries `@<hash>` on the wire; the app named it without.
+  const target = (dep: WireDependency): Json => ({ id: dep.id as Json, property: dep.property.split("@")[0] ?? "" });
+  // A multi-output callback's `output` is `..a.b...c.d..`; its `outputs` then lists one entry per output.
+  const entries = payload.output.startsWith("..")
+    ? (payload.outputs as readonly WireEntry[])
+    : [payload.outputs as WireEntry];
+  return entries.map((entry) => (Array.isArray(entry) ? entry.map(target) : target(entry as WireDependency)));
 }
 
 /** The page's query parameters, from the `Referer` the renderer's requests carry (the callback URL only has job handles). */

@@ -168,6 +168,8 @@ describe("grouped signatures with wildcards", () => {
       mine: 20,
       all: [10, 20, 30],
       args: { mine: leaf(2, 20), all: [leaf(1, 10, "title"), leaf(2, 20, "title"), leaf(3, 30, "title")] },
+      // The wildcard output as the page resolved it, as Dash's outputs_list shows it.
+      outputs: [{ id: { index: 2, type: "seen" }, property: "children" }],
     });
   });
 });
