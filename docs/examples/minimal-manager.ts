@@ -44,6 +44,7 @@ export class MapManager extends BaseManager {
       callbackId: job.callbackId,
       args: job.args,
       ...(job.context ? { context: job.context } : {}),
+      ...(job.timeoutMs !== undefined ? { timeoutMs: job.timeoutMs } : {}),
     });
     return { jobId };
   }
