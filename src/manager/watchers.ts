@@ -4,11 +4,13 @@
  * changes (start, progress, side updates, end, cancel) and `closeAll` when they close; a backend
  * signal from another process (pub/sub, a version counter) calls `notify` too.
  *
- * Every ended watch removes its abort listener and its entry, so watches started and aborted in a
- * loop leave nothing behind (`size` is back to 0).
+ * Every ended watch removes its entry, and a signal's one abort listener goes with its last watch,
+ * so watches started and aborted in a loop leave nothing behind (`size` is back to 0). Many watches
+ * on one signal share that listener: no `MaxListenersExceededWarning`, however many.
  */
 export class Watchers {
   readonly #byJob = new Map<string, Set<() => void>>();
+  readonly #bySignal = new WeakMap<AbortSignal, { readonly ends: Set<() => void>; readonly onAbort: () => void }>();
   #count = 0;
 
   /** Pending watches across all jobs. */
@@ -26,7 +28,7 @@ export class Watchers {
     if (signal.aborted) return Promise.resolve();
     return new Promise<void>((resolve) => {
       const end = (): void => {
-        signal.removeEventListener("abort", end);
+        this.#unlisten(signal, end);
         const set = this.#byJob.get(jobId);
         if (set?.delete(end)) {
           this.#count -= 1;
@@ -34,7 +36,7 @@ export class Watchers {
         }
         resolve();
       };
-      signal.addEventListener("abort", end, { once: true });
+      this.#listen(signal, end);
       let set = this.#byJob.get(jobId);
       if (set === undefined) {
         set = new Set();
@@ -55,5 +57,26 @@ export class Watchers {
   /** Ends every pending watch: the manager closes, or a backend connection came back. */
   closeAll(): void {
     for (const set of [...this.#byJob.values()]) for (const end of [...set]) end();
+  }
+
+  #listen(signal: AbortSignal, end: () => void): void {
+    let entry = this.#bySignal.get(signal);
+    if (entry === undefined) {
+      const ends = new Set<() => void>();
+      const onAbort = (): void => {
+        for (const each of [...ends]) each();
+      };
+      entry = { ends, onAbort };
+      this.#bySignal.set(signal, entry);
+      signal.addEventListener("abort", onAbort, { once: true });
+    }
+    entry.ends.add(end);
+  }
+
+  #unlisten(signal: AbortSignal, end: () => void): void {
+    const entry = this.#bySignal.get(signal);
+    if (entry === undefined || !entry.ends.delete(end) || entry.ends.size > 0) return;
+    signal.removeEventListener("abort", entry.onAbort);
+    this.#bySignal.delete(signal);
   }
 }
