@@ -203,3 +203,16 @@ export function assertOnlyOutcome(update: JobUpdate, what: string): JobOutcome {
   assert.ok(update.outcome, `${what}: the outcome is missing`);
   return update.outcome;
 }
+
+/** Whether `promise` settles within `ms`; leaves no timer behind either way. */
+export async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([promise.then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

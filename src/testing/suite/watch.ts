@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import type { BackgroundCallbackManager } from "../../manager/contract.js";
 import { newJobId } from "../../manager/keys.js";
-import { rejectsInvalid, rejectsWithCode, submit, waitFor, withManager } from "./helpers.js";
+import { rejectsInvalid, rejectsWithCode, settlesWithin, submit, waitFor, withManager } from "./helpers.js";
 import { JOB } from "./job-ids.js";
 import type { Suite } from "./options.js";
 
@@ -28,19 +28,6 @@ async function withWatch(
     assert.equal(typeof manager.watch, "function", "watch must be a method, or absent");
     await fn(manager, watchOf(manager));
   });
-}
-
-/** Whether `promise` settles within `ms`; leaves no timer behind either way. */
-async function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const activeHandles = (): number =>

@@ -4,23 +4,14 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DiskManager } from "../../../managers/disk/index.js";
 import type { JobUpdate } from "../../../src/index.js";
+import { settlesWithin } from "../../../src/testing/suite/helpers.js";
 import { outcomeOf, raceJobs, racePeer, tempFile, traceOf, until } from "./helpers.js";
 
 // A lease long enough that a loaded machine renews it in time: a lapsed lease is `lost` for good.
 const PEER = { heartbeatMs: 200, leaseMs: 5_000 };
 
 /** Whether `promise` settles within `ms` (a bound for a broken watch, not a speed check). */
-async function settles(promise: Promise<unknown>, ms = 15_000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const settles = (promise: Promise<unknown>, ms = 15_000): Promise<boolean> => settlesWithin(promise, ms);
 
 const hasNews = (update: JobUpdate): boolean =>
   update.progress !== undefined || update.sideUpdates !== undefined || update.outcome !== undefined;

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueManager, type QueueManagerOptions } from "../../../managers/queue/index.js";
 import { QueueKeys } from "../../../managers/queue/keys.js";
 import type { JobOutcome } from "../../../src/index.js";
+import { settlesWithin } from "../../../src/testing/suite/helpers.js";
 import { queueApp, waitFor } from "./processes.js";
 import { deleteKeys, redisUrl, uniqueName } from "./redis.js";
 
@@ -11,17 +12,7 @@ import { deleteKeys, redisUrl, uniqueName } from "./redis.js";
  * Whether `promise` settles within `ms`: a bound for a hang, not a speed check (cold job processes
  * on a busy machine take seconds before the first start).
  */
-async function settles(promise: Promise<unknown>, ms = 30_000): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([promise.then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+const settles = (promise: Promise<unknown>, ms = 30_000): Promise<boolean> => settlesWithin(promise, ms);
 
 // Real Redis, in-process queue workers with real job processes; one queue per test.
 describe("QueueManager.watch: news over Redis pub/sub, one subscriber connection per manager", {
