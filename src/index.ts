@@ -56,8 +56,11 @@ export type {
   JobUpdate,
   Json,
   ManagerCapabilities,
+  ManagerSnapshot,
+  RunningJobInfo,
   SideUpdates,
   TriggeredInput,
+  WorkerInfo,
 } from "./manager/contract.js";
 export { type CacheKeyParts, cacheKey, componentKey, newJobId, stableStringify } from "./manager/keys.js";
 export { assertOptions, type LocalWorkerOptions, resolveLocalWorkerOptions } from "./manager/options.js";

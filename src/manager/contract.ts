@@ -156,4 +156,51 @@ export interface BackgroundCallbackManager {
    * `undefined` once it runs, has ended, or is unknown.
    */
   position?(jobId: string): Promise<number | undefined>;
+
+  /**
+   * Optional. A snapshot of the queue for operators: what `npx background-callbacks status` prints
+   * and what the app's metrics report as gauges. Reads only; never changes a job. Rejects `BACKEND`
+   * when the backend cannot be read, `MANAGER_CLOSED` after `close()`.
+   */
+  inspect?(): Promise<ManagerSnapshot>;
+}
+
+/** A job that runs now, as `inspect()` reports it. */
+export interface RunningJobInfo {
+  readonly jobId: string;
+  readonly callbackId: string;
+  /** When the job started (ms since the epoch). */
+  readonly startedAt: number;
+  /** The worker process that runs it, as `"<host>:<pid>"`, when the manager knows. */
+  readonly worker?: string;
+}
+
+/** A worker process that ran jobs recently, as `inspect()` reports it. */
+export interface WorkerInfo {
+  /** `"<host>:<pid>"`. */
+  readonly id: string;
+  readonly host: string;
+  readonly pid: number;
+  /** When the process started serving jobs (ms since the epoch). */
+  readonly startedAt: number;
+  /** Its last heartbeat (ms since the epoch). */
+  readonly lastSeen: number;
+  /** Jobs it ended since it started. */
+  readonly jobsDone: number;
+  /** Jobs it runs now. */
+  readonly running: number;
+}
+
+/** What `inspect()` returns. */
+export interface ManagerSnapshot {
+  /** When the snapshot was read (ms since the epoch). */
+  readonly at: number;
+  /** Jobs waiting to start. */
+  readonly queued: number;
+  /** Jobs running now, oldest first. */
+  readonly running: readonly RunningJobInfo[];
+  /** Worker processes whose heartbeat is recent (within the manager's liveness window), newest first. */
+  readonly workers: readonly WorkerInfo[];
+  /** Jobs that ended `lost` within the hour before `at`. */
+  readonly lostLastHour: number;
 }
