@@ -62,6 +62,12 @@ export type {
   TriggeredInput,
   WorkerInfo,
 } from "./manager/contract.js";
+export {
+  type InspectableManager,
+  inspectableManagers,
+  registerInspectable,
+  unregisterInspectable,
+} from "./manager/inspectable.js";
 export { type CacheKeyParts, cacheKey, componentKey, newJobId, stableStringify } from "./manager/keys.js";
 export { assertOptions, type LocalWorkerOptions, resolveLocalWorkerOptions } from "./manager/options.js";
 export { jobUpdate, mergeSideUpdate, mergeSideUpdates } from "./manager/updates.js";

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import {
   assertOptions,
@@ -9,10 +10,14 @@ import {
   type JobState,
   type JobUpdate,
   type Json,
+  type ManagerSnapshot,
   newJobId,
+  registerInspectable,
+  unregisterInspectable,
   WorkerPool,
   type WorkerPoolEvents,
 } from "../../src/index.js";
+import { emptySnapshot, inspectDisk } from "./inspect.js";
 import { type DiskManagerOptions, type ResolvedDiskOptions, resolveDiskOptions } from "./options.js";
 import { OwnedJobs } from "./owned.js";
 import { type StoredJob, updateSince } from "./records.js";
@@ -74,6 +79,13 @@ export class DiskManager extends BaseManager {
       },
       this.#options.watchPollMs,
     );
+    // The status command finds the managers an app module created through this registry.
+    registerInspectable(this);
+  }
+
+  /** For reports: `disk file "./cache.sqlite" (namespace "bgcb")`. */
+  describe(): string {
+    return `disk file "${this.#options.path}" (namespace "${this.#options.namespace}")`;
   }
 
   /** The SQLite file's path, as given. */
@@ -152,6 +164,24 @@ export class DiskManager extends BaseManager {
     );
   }
 
+  /**
+   * A snapshot of the jobs in this manager's namespace of the file, whichever process runs them:
+   * queued jobs, running jobs with the process that runs them (the web process whose pool does:
+   * DiskManager jobs run under the process that submitted them), the processes whose heartbeat
+   * (lease) is live, and jobs that ended `lost` in the last hour (as long as their records live:
+   * `ttlMs`). A file that does not exist yet reads as empty and is not created. Index reads only.
+   * @throws `BACKEND` when the file cannot be read; `MANAGER_CLOSED` after `close()`.
+   */
+  async inspect(): Promise<ManagerSnapshot> {
+    this.assertOpen();
+    return this.#flow.track(
+      (async () => {
+        if (this.#opening === undefined && !existsSync(this.#options.path)) return emptySnapshot();
+        return inspectDisk((await this.#open()).store);
+      })(),
+    );
+  }
+
   /** Pending watches of this manager. */
   get watching(): number {
     return this.#watches.size;
@@ -166,6 +196,7 @@ export class DiskManager extends BaseManager {
   }
 
   protected async doClose(): Promise<void> {
+    unregisterInspectable(this);
     // Submits in flight end before the pool closes: none can create a pool or queue a job after it.
     this.#watches.close();
     this.#upkeep.stop();
@@ -192,7 +223,13 @@ export class DiskManager extends BaseManager {
     }
     // The lease is written before the job, so no reader finds the job without a live lease.
     await this.#upkeep.renewLease(store);
-    await owned.add(jobId, { owner: this.#owner, order, cache: job.cache, timeoutMs: job.timeoutMs });
+    await owned.add(jobId, {
+      owner: this.#owner,
+      order,
+      callbackId: job.callbackId,
+      cache: job.cache,
+      timeoutMs: job.timeoutMs,
+    });
     return { jobId, queued: { job, owned } };
   }
 
@@ -269,7 +306,10 @@ export class DiskManager extends BaseManager {
       start: (jobId) => (owned.isOpen(jobId) ? owned.started(jobId, this.#timeoutMarginMs) : this.#pool?.cancel(jobId)),
       progress: (jobId, value) => owned.progress(jobId, value),
       props: (jobId, id, props) => owned.props(jobId, id, props),
-      end: (jobId, outcome) => void owned.end(jobId, outcome),
+      end: (jobId, outcome) => {
+        this.#upkeep.jobEnded();
+        void owned.end(jobId, outcome);
+      },
     };
     this.#pool = new WorkerPool(
       {

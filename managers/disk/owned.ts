@@ -26,6 +26,7 @@ export interface NewJob {
   readonly owner: string;
   /** The submit sequence of this process: the queue order. */
   readonly order: number;
+  readonly callbackId: string;
   readonly cache?: { key: string; ttlMs: number } | undefined;
   readonly timeoutMs?: number | undefined;
 }
@@ -65,8 +66,8 @@ export class OwnedJobs {
   }
 
   /** Adds a queued job and writes it; resolves once other processes can read it. */
-  async add(jobId: string, { owner, order, cache, timeoutMs }: NewJob): Promise<void> {
-    const record: StoredJob = { state: "queued", owner, seq: 0, props: [], order };
+  async add(jobId: string, { owner, order, callbackId, cache, timeoutMs }: NewJob): Promise<void> {
+    const record: StoredJob = { state: "queued", owner, seq: 0, props: [], order, callbackId };
     if (timeoutMs !== undefined) record.timeoutMs = timeoutMs;
     this.#jobs.set(jobId, { record, dirty: false, ...(cache ? { cache } : {}) });
     this.#line.add(jobId, order);

@@ -31,6 +31,10 @@ export interface StoredJob {
   taken?: number;
   /** The owner's submit sequence: its queued jobs with a lower `order` start before this one. */
   order?: number;
+  /** The id the job function was registered under (what `inspect()` reports). */
+  callbackId?: string;
+  /** When the job left the queue to start (ms since epoch). */
+  startedAt?: number;
   /** The job's time limit, as submitted. */
   timeoutMs?: number;
   /**
@@ -40,9 +44,20 @@ export interface StoredJob {
   timeoutAt?: number;
 }
 
-/** A process's heartbeat, under `lease:<owner>`: its jobs are alive until `until` (ms since epoch). */
+/**
+ * A process's heartbeat, under `lease:<owner>`: its jobs are alive until `until` (ms since epoch).
+ * The other fields describe the process for `inspect()`; leases written before they existed lack them.
+ */
 export interface Lease {
   until: number;
+  /** When the lease was written: the process's last heartbeat. */
+  at?: number;
+  host?: string;
+  pid?: number;
+  /** When the process first opened the file to run jobs. */
+  since?: number;
+  /** Jobs its pool ended since then (as of `at`). */
+  jobsDone?: number;
 }
 
 /** The reason of a `lost` outcome stored because the owner's lease expired. */

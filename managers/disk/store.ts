@@ -24,6 +24,10 @@ export const TABLE = "background_callbacks";
 export const QUEUED = "json_extract(value, '$.value.state') = 'queued'";
 export const QUEUED_OWNER = "json_extract(value, '$.value.owner')";
 export const QUEUED_ORDER = "json_extract(value, '$.value.order')";
+/** Expressions of the indexes `inspect()` reads: running jobs, and jobs that ended `lost` by end time. */
+export const RUNNING = "json_extract(value, '$.value.state') = 'running'";
+export const LOST = "json_extract(value, '$.value.outcome.kind') = 'lost'";
+export const ENDED_AT = "json_extract(value, '$.value.endedAt')";
 
 /**
  * One SQLite file through Keyv: typed get/set with TTLs for plain keys, single SQL statements in
@@ -73,6 +77,15 @@ export class DiskStore {
       "open",
       `CREATE INDEX IF NOT EXISTS ${TABLE}_queued ON ${TABLE} (${QUEUED_OWNER}, ${QUEUED_ORDER}) WHERE ${QUEUED}`,
     );
+    // Queued, running and lost jobs by key (a namespace is a key range): `inspect()` counts them
+    // from these alone, whatever else the file holds.
+    for (const [name, columns, where] of [
+      ["queued_key", "key", QUEUED],
+      ["running", "key", RUNNING],
+      ["lost", `key, ${ENDED_AT}`, LOST],
+    ]) {
+      await store.sql("open", `CREATE INDEX IF NOT EXISTS ${TABLE}_${name} ON ${TABLE} (${columns}) WHERE ${where}`);
+    }
     await store.sweep();
     return store;
   }

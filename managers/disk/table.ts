@@ -95,7 +95,8 @@ export class JobTable {
   async admit(jobId: string): Promise<boolean> {
     const rows = await this.#store.sql(
       "write",
-      `UPDATE ${TABLE} SET value = json_set(value, '$.value.state', 'running') WHERE key = ? AND ${OPEN} RETURNING key`,
+      `UPDATE ${TABLE} SET value = json_set(value, '$.value.state', 'running', '$.value.startedAt', ?) WHERE key = ? AND ${OPEN} RETURNING key`,
+      Date.now(),
       this.#key(jobId),
     );
     return rows.length > 0;

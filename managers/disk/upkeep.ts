@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import type { ResolvedDiskOptions } from "./options.js";
 import type { OwnedJobs } from "./owned.js";
 import type { Lease } from "./records.js";
@@ -23,6 +24,9 @@ export class Upkeep {
   readonly #owner: string;
   readonly #timers: NodeJS.Timeout[] = [];
   #leaseAt = 0;
+  /** When this process first wrote its lease; `inspect()` reports it as the process's start. */
+  #since: number | undefined;
+  #jobsDone = 0;
 
   constructor(options: ResolvedDiskOptions, owner: string) {
     this.#options = options;
@@ -60,8 +64,21 @@ export class Upkeep {
     const now = Date.now();
     if (now - this.#leaseAt < this.#options.heartbeatMs / 2) return;
     this.#leaseAt = now;
-    const lease: Lease = { until: now + this.#options.leaseMs };
+    this.#since ??= now;
+    const lease: Lease = {
+      until: now + this.#options.leaseMs,
+      at: now,
+      host: hostname(),
+      pid: process.pid,
+      since: this.#since,
+      jobsDone: this.#jobsDone,
+    };
     await store.set(`lease:${this.#owner}`, lease, this.#options.leaseMs * 4);
+  }
+
+  /** A job of this process's pool ended: counted in the next lease. */
+  jobEnded(): void {
+    this.#jobsDone++;
   }
 
   stop(): void {

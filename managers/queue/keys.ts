@@ -77,6 +77,11 @@ export class QueueKeys {
     return `${this.#base}worker:${workerId}`;
   }
 
+  /** Sorted set of the ids of jobs that ended `lost`, scored by end time (ms), trimmed to an hour. */
+  get lost(): string {
+    return `${this.#base}lost`;
+  }
+
   /** The secret shared by every process using the queue. */
   get secret(): string {
     return `${this.#base}secret`;
@@ -93,6 +98,11 @@ export class QueueKeys {
    */
   get newsChannel(): string {
     return `${this.#base}news`;
+  }
+
+  /** What BullMQ puts before a job id for the key of its job hash (fields `name`, `data`, ...). */
+  get bullPrefix(): string {
+    return this.#bull;
   }
 
   /** BullMQ's list of waiting jobs: pushed at the head, taken from the tail. */

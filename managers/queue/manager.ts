@@ -9,13 +9,17 @@ import {
   type JobRequest,
   type JobState,
   type JobUpdate,
+  type ManagerSnapshot,
   type QueueWorkerOptions,
   type QueueWorkerSource,
   type RunningQueueWorker,
+  registerInspectable,
   registerQueueWorkerSource,
+  unregisterInspectable,
   unregisterQueueWorkerSource,
 } from "../../src/index.js";
 import { newEpoch, queueJobId } from "./ids.js";
+import { inspectQueue } from "./inspect.js";
 import type { QueueJobData } from "./jobs.js";
 import { QueueKeys } from "./keys.js";
 import { News } from "./news.js";
@@ -65,6 +69,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
     this.#news = new News(this.#keys.newsChannel);
     // The worker CLI imports the app module, then starts a worker for every QueueManager it created.
     registerQueueWorkerSource(this);
+    registerInspectable(this);
   }
 
   /** The BullMQ queue name. */
@@ -216,6 +221,21 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
     return callBackend(side, this.#options, `read the position of job ${jobId}`, () => side.store.position(jobId));
   }
 
+  /**
+   * A snapshot of the queue, read in one round trip: jobs waiting (BullMQ's waiting list, and jobs
+   * a worker took but has not started), running jobs with their worker (`host:pid`), the workers
+   * whose heartbeat is within `leaseMs`, and jobs that ended `lost` in the last hour. Its cost
+   * follows the running jobs and workers, not the backlog. Changes nothing.
+   * @throws `BACKEND` when Redis cannot be reached; `MANAGER_CLOSED` after `close()`.
+   */
+  async inspect(): Promise<ManagerSnapshot> {
+    this.assertOpen();
+    const side = await this.#open();
+    return callBackend(side, this.#options, "inspect the queue", () =>
+      inspectQueue(side.client.client, this.#keys, this.#options.leaseMs),
+    );
+  }
+
   /** Pending watches in this process (each ends at news, its signal, or `close()`). */
   get watching(): number {
     return this.#news.size;
@@ -232,6 +252,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
 
   protected async doClose(): Promise<void> {
     unregisterQueueWorkerSource(this);
+    unregisterInspectable(this);
     await this.#news.close();
     await Promise.all([...this.#workers].map((worker) => worker.close(0)));
     this.#workers.clear();

@@ -15,6 +15,9 @@
  * takes two more ARGV after those listed: the news channel and the job id (see `NEWS`).
  */
 
+/** How long the set of lost jobs keeps an entry: `inspect()` counts the last hour. */
+export const LOST_KEEP_MS = 3_600_000;
+
 /**
  * Tells every web process that the job may have news, in the same atomic step as the write, so a
  * watcher subscribed before a read that found nothing cannot miss it. A script that includes it
@@ -26,12 +29,32 @@ local function news()
 end
 `;
 
+/**
+ * Adds a job that ended `lost` to the queue's sorted set of lost jobs (`QueueKeys.lost`, next
+ * to the job records), scored by end time and trimmed to an hour, for `inspect()`. Only short
+ * outcomes that mention "lost" are decoded.
+ */
+const LOST = `
+local function record_lost(job, outcome, now)
+  if #outcome > 4096 or not string.find(outcome, '"lost"', 1, true) then return end
+  local ok, decoded = pcall(cjson.decode, outcome)
+  if not ok or type(decoded) ~= 'table' or decoded.kind ~= 'lost' then return end
+  local base, id = string.match(job, '^(.*)job:([^:]*)$')
+  if not base then return end
+  local key = base .. 'lost'
+  redis.call('ZADD', key, now, id)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', tonumber(now) - ${LOST_KEEP_MS})
+  redis.call('PEXPIRE', key, ${LOST_KEEP_MS})
+end
+`;
+
 /** Stores an outcome, starts the TTL of the record and of its side updates, and publishes news. */
-const END = `${NEWS}
+const END = `${NEWS}${LOST}
 local function finish_job(job, props, outcome, now, ttl)
   redis.call('HSET', job, 'outcome', outcome, 'state', 'done', 'endedAt', now)
   redis.call('PEXPIRE', job, ttl)
   redis.call('PEXPIRE', props, ttl)
+  record_lost(job, outcome, now)
   news()
 end
 `;

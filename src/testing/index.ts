@@ -8,6 +8,7 @@ import { cachingGroup } from "./suite/caching.js";
 import { cancelGroup } from "./suite/cancel.js";
 import { constructionGroup } from "./suite/construction.js";
 import { crashGroup } from "./suite/crash.js";
+import { inspectGroup } from "./suite/inspect.js";
 import { isolationGroup } from "./suite/isolation.js";
 import { lifecycleGroup } from "./suite/lifecycle.js";
 import { type ConformanceOptions, type Suite, suiteOf } from "./suite/options.js";
@@ -44,7 +45,8 @@ export type ConformanceGroupName =
   | "shared"
   | "watch"
   | "position"
-  | "timeout";
+  | "timeout"
+  | "inspect";
 
 const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
   ordering: orderingGroup,
@@ -63,6 +65,7 @@ const GROUPS: Readonly<Record<ConformanceGroupName, (suite: Suite) => void>> = {
   watch: watchGroup,
   position: positionGroup,
   timeout: timeoutGroup,
+  inspect: inspectGroup,
 };
 
 /**

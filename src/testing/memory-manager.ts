@@ -1,10 +1,23 @@
+import { hostname } from "node:os";
 import { BaseManager } from "../manager/base.js";
-import type { JobHandle, JobOutcome, JobRequest, JobState, JobUpdate, Json, SideUpdates } from "../manager/contract.js";
+import type {
+  JobHandle,
+  JobOutcome,
+  JobRequest,
+  JobState,
+  JobUpdate,
+  Json,
+  ManagerSnapshot,
+  RunningJobInfo,
+  SideUpdates,
+} from "../manager/contract.js";
 import { newJobId } from "../manager/keys.js";
 import { assertOptions, type LocalWorkerOptions, resolveLocalWorkerOptions } from "../manager/options.js";
 import { jobUpdate, mergeSideUpdate } from "../manager/updates.js";
 import { Watchers } from "../manager/watchers.js";
 import { WorkerPool } from "../worker/pool.js";
+
+const HOUR_MS = 3_600_000;
 
 /** Options of {@link MemoryManager}. */
 export interface MemoryManagerOptions extends LocalWorkerOptions {
@@ -14,6 +27,9 @@ export interface MemoryManagerOptions extends LocalWorkerOptions {
 
 interface JobRecord {
   state: Exclude<JobState, "unknown">;
+  callbackId?: string;
+  /** Set when the job starts: what `inspect()` reports while it runs. */
+  running?: RunningJobInfo;
   progress?: { value: Json };
   sideUpdates: SideUpdates;
   outcome?: JobOutcome;
@@ -35,6 +51,10 @@ export class MemoryManager extends BaseManager {
   readonly #watchers = new Watchers();
   /** Ids of jobs not started yet, in the order the pool starts them. */
   readonly #queued = new Set<string>();
+  /** End times of jobs that ended `lost`, oldest first, kept for an hour. */
+  readonly #lost: number[] = [];
+  #poolStartedAt = 0;
+  #jobsDone = 0;
   #pool: WorkerPool | undefined;
 
   constructor(options: MemoryManagerOptions = {}) {
@@ -53,6 +73,7 @@ export class MemoryManager extends BaseManager {
       return { jobId };
     }
     const record = this.#record("queued");
+    record.callbackId = job.callbackId;
     if (job.cache) record.cacheKey = job.cache;
     this.#jobs.set(jobId, record);
     this.#queued.add(jobId);
@@ -107,6 +128,36 @@ export class MemoryManager extends BaseManager {
     return undefined;
   }
 
+  /**
+   * Queued and running jobs, and jobs that ended `lost` in the last hour. The one "worker" is this
+   * process, which supervises the pool; it is listed once the pool has started.
+   */
+  async inspect(): Promise<ManagerSnapshot> {
+    this.assertOpen();
+    const at = Date.now();
+    while (this.#lost.length > 0 && (this.#lost[0] as number) <= at - HOUR_MS) this.#lost.shift();
+    const running: RunningJobInfo[] = [];
+    for (const record of this.#jobs.values())
+      if (record.running && record.state === "running") running.push(record.running);
+    const host = hostname();
+    const worker = {
+      id: `${host}:${process.pid}`,
+      host,
+      pid: process.pid,
+      startedAt: this.#poolStartedAt,
+      lastSeen: at,
+      jobsDone: this.#jobsDone,
+      running: running.length,
+    };
+    return {
+      at,
+      queued: this.#queued.size,
+      running,
+      workers: this.#pool === undefined ? [] : [worker],
+      lostLastHour: this.#lost.length,
+    };
+  }
+
   /** Pending `watch` calls; 0 once every watch resolved. */
   get watching(): number {
     return this.#watchers.size;
@@ -133,6 +184,7 @@ export class MemoryManager extends BaseManager {
   }
 
   #workers(): WorkerPool {
+    if (this.#pool === undefined) this.#poolStartedAt = Date.now();
     this.#pool ??= new WorkerPool(
       {
         module: this.#options.workerModule,
@@ -143,7 +195,11 @@ export class MemoryManager extends BaseManager {
         start: (jobId) => {
           const record = this.#jobs.get(jobId);
           this.#queued.delete(jobId);
-          if (record) record.state = "running";
+          if (record) {
+            record.state = "running";
+            const worker = `${hostname()}:${process.pid}`;
+            record.running = { jobId, callbackId: record.callbackId ?? "", startedAt: Date.now(), worker };
+          }
           this.#watchers.notify(jobId);
         },
         progress: (jobId, value) => {
@@ -166,6 +222,8 @@ export class MemoryManager extends BaseManager {
     this.#queued.delete(jobId);
     const record = this.#jobs.get(jobId);
     if (record === undefined || record.state === "done") return;
+    if (record.state === "running") this.#jobsDone++;
+    if (outcome.kind === "lost") this.#lost.push(Date.now());
     record.state = "done";
     record.outcome = outcome;
     record.expiresAt = Date.now() + this.#options.ttlMs;
