@@ -208,6 +208,8 @@ class QueueWorker implements RunningQueueWorker {
         args,
         ...(context ? { context } : {}),
         ...(timeoutMs ? { timeoutMs } : {}),
+        // BullMQ's creation time: the job's wait in Redis counts in its queue wait.
+        submittedAt: job.timestamp,
       });
       if (signal?.aborted) this.#pool.cancel(jobId);
     });

@@ -3,6 +3,8 @@ import { childrenProps } from "../components/index.js";
 import { describeValue, invalidArgument, isErrorCode } from "../errors.js";
 import type { BackgroundCallbackManager, Json } from "../manager/contract.js";
 import { assertInteger } from "../manager/validate.js";
+import { createAppMetrics } from "../metrics/app.js";
+import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from "../metrics/options.js";
 import { scriptUrls } from "../server/assets.js";
 import { createHandler, type ServedApp } from "../server/handler.js";
 import { indexHtml } from "../server/index-html.js";
@@ -85,6 +87,14 @@ export interface DashOptions {
    * @default true
    */
   readonly jobCookies?: boolean | readonly string[];
+  /**
+   * Serves Prometheus metrics at `<routesPathnamePrefix>_dash-metrics` (GET): jobs submitted,
+   * started and ended, their durations and queue waits, poll latency, and each manager's queue
+   * depth, running jobs and live workers (see docs/metrics.md). The endpoint names the app's
+   * callbacks: let only the scraper reach it. `true`, or options such as the path.
+   * @default false: the route answers `404`
+   */
+  readonly metrics?: boolean | MetricsOptions;
 }
 
 /** What {@link DashOptions.requestData} returns: a JSON object, or nothing. */
@@ -132,7 +142,9 @@ const MANAGER_CLOSE_MS = 5_000;
  */
 export class Dash {
   readonly options: Readonly<
-    Required<Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle" | "onError" | "requestData">> &
+    Required<
+      Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle" | "onError" | "requestData" | "metrics">
+    > &
       Required<Pick<DashOptions, "preventInitialCallbacks">>
   > &
     DashOptions;
@@ -140,9 +152,11 @@ export class Dash {
   #layout: LayoutValue | undefined;
   #served: Promise<ServedApp> | undefined;
   #handler: ((request: Request) => Promise<Response>) | undefined;
+  readonly #metrics: ResolvedMetricsOptions | undefined;
 
   constructor(options: DashOptions = {}) {
     this.options = resolveOptions(options);
+    this.#metrics = resolveMetricsOptions(this.options.metrics);
   }
 
   /** The page's components: a component, a list of them, or a function returning one (called per page load). */
@@ -247,6 +261,7 @@ export class Dash {
       requestData: this.options.requestData,
       maxRequestDataBytes: this.options.maxRequestDataBytes,
       jobCookies: this.options.jobCookies,
+      metrics: this.#metrics && createAppMetrics(this.#metrics, serverLog),
       layout: () => layoutJson(this.#layout),
       served: () => this.#setUp(),
       indexPage: async () => {

@@ -2,6 +2,7 @@ import type { CallbackSpec } from "../app/callback-spec.js";
 import { describeValue, invalidArgument, isErrorCode } from "../errors.js";
 import type { BackgroundCallbackManager, JobContext, Json } from "../manager/contract.js";
 import { isJson } from "../manager/validate.js";
+import type { HandlerMetrics } from "../metrics/app.js";
 import { serveAsset } from "./assets.js";
 import { type BackgroundDeps, pollJob, startJob, waitOutOutage } from "./background.js";
 import { runNormalCallback } from "./normal.js";
@@ -43,6 +44,8 @@ export interface HandlerOptions {
   readonly maxRequestDataBytes: number;
   /** Which cookies a background job sees: all, none, or these names. */
   readonly jobCookies: boolean | readonly string[];
+  /** The app's Prometheus metrics: their route, and what requests count; undefined when off. */
+  readonly metrics?: HandlerMetrics | undefined;
   indexPage(): Promise<string>;
   layout(): unknown;
   served(): Promise<ServedApp>;
@@ -58,13 +61,15 @@ const ALLOW_READ = "GET, HEAD";
  */
 export function createHandler(options: HandlerOptions): (request: Request, env?: unknown) => Promise<Response> {
   const outages = new Outages(options.backendOutageMs);
-  return async (request, env) => {
+  const handle = async (request: Request, env?: unknown): Promise<Response> => {
     try {
       return await route(options, outages, request, remoteOf(env));
     } catch (error) {
       return failure(options, request, error);
     }
   };
+  const managers = async () => (await options.served()).managers;
+  return options.metrics?.wrap(handle, { routesPrefix: options.routesPrefix, managers }) ?? handle;
 }
 
 function failure(options: HandlerOptions, request: Request, error: unknown): Response {
@@ -146,7 +151,7 @@ async function update(
     throw new RequestError(400, `No callback is registered for output "${payload.output.slice(0, 200)}"`);
   const requestContext = (path: string) => contextFor(options, payload, request, path, remote);
   const deps: BackgroundDeps | undefined = spec.background
-    ? { ...options, outages, signer: served.signer, manager: served.managerOf(spec), requestContext }
+    ? { ...options, outages, signer: served.signer, manager: metered(options, served, spec), requestContext }
     : undefined;
   const endId = url.searchParams.get("endId") ?? "";
   try {
@@ -163,9 +168,17 @@ async function update(
   if (served.cancelCallbacks.has(spec.id)) return noContent();
   checkTargets(spec, payload);
   if (deps === undefined) return runNormal(spec, payload, await requestContext(url.pathname), options);
-  return url.searchParams.has("cacheKey")
+  const poll = url.searchParams.has("cacheKey");
+  const answer = poll
     ? pollJob(spec, payload, request, url.searchParams, endId, deps)
     : startJob(spec, payload, request, endId, url.pathname, deps);
+  return options.metrics?.timed(spec.id, poll ? "poll" : "start", answer) ?? answer;
+}
+
+/** The callback's manager; with metrics on, one that counts its submits. */
+function metered(options: HandlerOptions, served: ServedApp, spec: CallbackSpec): BackgroundCallbackManager {
+  const manager = served.managerOf(spec);
+  return options.metrics === undefined ? manager : options.metrics.manager(manager, served.managers);
 }
 
 /**

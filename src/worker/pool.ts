@@ -2,12 +2,22 @@ import { BackgroundCallbackError, describeValue, invalidArgument } from "../erro
 import type { JobOutcome } from "../manager/contract.js";
 import { assertId, assertInteger, MAX_TIMER_MS } from "../manager/validate.js";
 import { assertEvents, assertWebRole, assertWorkerJob, isThenable } from "./pool-checks.js";
+import { notifyObservers } from "./pool-observers.js";
 import type { WorkerPoolEvents, WorkerPoolOptions } from "./pool-types.js";
 import { type FromWorker, timeoutOutcome, type WorkerJob } from "./protocol.js";
 import { type Entry, holdOpen, isIdle, type Slot, send } from "./slot.js";
 import { forkWorker, resolveModule } from "./spawn.js";
 
 export type { WorkerPoolEvents, WorkerPoolOptions } from "./pool-types.js";
+
+/** What the pool keeps of a job until its end, for its observers. */
+interface Live {
+  readonly callbackId: string;
+  readonly submittedAt: number;
+  startedAt?: number;
+  /** `performance.now()` at the start: durations do not jump with the wall clock. */
+  startMark?: number;
+}
 
 /** Start failures in a row before queued jobs fail; also the handovers a job survives. */
 const MAX_START_FAILURES = 3;
@@ -35,7 +45,7 @@ export class WorkerPool {
   readonly #queue: Entry[] = [];
   readonly #slots = new Set<Slot>();
   /** Jobs submitted whose `end` is not reported yet. */
-  readonly #live = new Set<string>();
+  readonly #live = new Map<string, Live>();
   /** Time-limit timers of running jobs with `timeoutMs`, by job id. */
   readonly #limits = new Map<string, NodeJS.Timeout>();
   #admitting: { readonly slot: Slot; readonly entry: Entry; cancelled: boolean } | undefined;
@@ -91,10 +101,11 @@ export class WorkerPool {
     assertWebRole("submitted a job");
     assertWorkerJob(job);
     if (job.timeoutMs !== undefined) assertInteger("worker", "job.timeoutMs", job.timeoutMs, 1, MAX_TIMER_MS);
+    if (job.submittedAt !== undefined) assertInteger("worker", "job.submittedAt", job.submittedAt, 0);
     if (this.#live.has(job.jobId)) {
       throw invalidArgument("worker", `The job "${job.jobId}" is queued or running already; give each job its own id`);
     }
-    this.#live.add(job.jobId);
+    this.#live.set(job.jobId, { callbackId: job.callbackId, submittedAt: job.submittedAt ?? Date.now() });
     this.#queue.push({ job, admitted: false, deadHandovers: 0 });
     this.#pump();
   }
@@ -278,6 +289,7 @@ export class WorkerPool {
         slot.started = true;
         if (slot.cancelled) return;
         this.#limit(slot, slot.entry.job);
+        this.#observeStart(message.jobId);
         this.#events.start?.(message.jobId, slot.child.pid ?? 0);
         return;
       case "progress":
@@ -363,6 +375,26 @@ export class WorkerPool {
   #end(jobId: string, outcome: JobOutcome): void {
     clearTimeout(this.#limits.get(jobId));
     this.#limits.delete(jobId);
-    if (this.#live.delete(jobId)) this.#events.end(jobId, outcome);
+    const live = this.#live.get(jobId);
+    if (live === undefined) return;
+    this.#live.delete(jobId);
+    // Observers first: once the outcome is stored and read, the metrics count it already.
+    const { startMark, ...job } = live;
+    const run = startMark === undefined ? {} : { runSeconds: (performance.now() - startMark) / 1000 };
+    notifyObservers("ended", { jobId, ...job, ...run, outcome: outcome.kind });
+    this.#events.end(jobId, outcome);
+  }
+
+  #observeStart(jobId: string): void {
+    const live = this.#live.get(jobId);
+    if (live === undefined) return;
+    live.startedAt = Date.now();
+    live.startMark = performance.now();
+    notifyObservers("started", {
+      jobId,
+      callbackId: live.callbackId,
+      submittedAt: live.submittedAt,
+      startedAt: live.startedAt,
+    });
   }
 }

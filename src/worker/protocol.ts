@@ -15,6 +15,12 @@ export interface WorkerJob {
    * @default undefined (no limit)
    */
   readonly timeoutMs?: number;
+  /**
+   * When the job was submitted to its manager (ms since the epoch), for the queue wait that pool
+   * observers see (`observePools`); a manager whose jobs wait elsewhere first (a Redis queue) passes it.
+   * @default when the pool received the job
+   */
+  readonly submittedAt?: number;
 }
 
 /** The outcome of a job stopped by its `timeoutMs`: `The job timed out after N s`. */
