@@ -10,6 +10,14 @@ export type Command =
       /** Undefined: each QueueManager's own `concurrency` option. */
       readonly concurrency?: number;
       readonly shutdownGraceMs: number;
+      /** `--metrics-port` and `--metrics-host`: where the worker serves Prometheus metrics. */
+      readonly metrics?: { readonly port: number; readonly host: string };
+    }
+  | {
+      readonly kind: "status";
+      readonly module: string;
+      /** One JSON document on stdout instead of the report for people. */
+      readonly json: boolean;
     };
 
 /** A mistake on the command line: exit code 2 with the message and a pointer to `--help`. */
@@ -24,12 +32,15 @@ export const EXIT = Object.freeze({
   usage: 2,
   moduleNotLoaded: 3,
   noQueueManager: 4,
+  /** `status`: a manager's backend could not be read. */
+  unreachable: 5,
 });
 
 /** Default of `--shutdown-grace-ms`: below `docker stop`'s 10 s, so jobs are handed back before a SIGKILL. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 8_000;
 
 export const HELP = `Usage: background-callbacks worker <app-module> [options]
+       background-callbacks status <app-module> [--json]
        background-callbacks --help | --version
 
 Runs the background callbacks of a web app on this machine. The worker imports <app-module>
@@ -44,8 +55,21 @@ Options:
   --shutdown-grace-ms N   On SIGTERM or SIGINT, how long running jobs may finish before they
                           are handed back to the queue (not started, or retryLost) or marked
                           lost (default: ${DEFAULT_SHUTDOWN_GRACE_MS}); a second signal stops at once
+  --metrics-port N        Serve Prometheus metrics at http://<metrics-host>:N/metrics: jobs
+                          started and ended by callback and outcome, durations, queue waits,
+                          process CPU and memory; 0 takes a free port (the log line says which)
+  --metrics-host HOST     The address of the metrics server (default: 127.0.0.1, this machine
+                          only; 0.0.0.0 for a scraper on another host: it names your callbacks)
   -h, --help              Show this help
   -v, --version           Show the version
+
+Status: \`status <app-module>\` imports the module as the worker does (no HTTP, no jobs run, no
+worker started), and prints for each DiskManager and QueueManager it created (and each manager
+with \`inspect()\` it exports): jobs queued, running jobs with their age and worker, live workers
+(host, pid, last heartbeat, jobs done, running), and jobs lost in the last hour. Then it closes
+the managers and exits.
+  --json                  Print one JSON document instead: { at, managers: [{ manager,
+                          snapshot } or { manager, error: { code, message } }] }
 
 Logs: one JSON object a line on stdout (job started / finished / failed / cancelled / lost, with
 durations). If Redis is unreachable at start, the worker says so and retries with backoff.
@@ -55,11 +79,16 @@ Exit codes:
   1  an unexpected error, or a missing dependency (bullmq, ioredis; tsx for a TypeScript module)
   2  bad command line
   3  the app module was not found, or failed to load
-  4  the app module creates no QueueManager
+  4  the app module creates no QueueManager (status: no manager, or one without inspect())
+  5  status: a manager's backend (Redis, the SQLite file) could not be read
 
-Example:
+Examples:
   npx background-callbacks worker ./app.ts --concurrency 2
+  npx background-callbacks status ./app.ts --json
 `;
+
+const MANAGERS_OF = { worker: "QueueManager", status: "managers" } as const;
+const WORKER_OPTIONS = ["concurrency", "shutdown-grace-ms", "metrics-port", "metrics-host"] as const;
 
 /** Parses the arguments after the program name. @throws UsageError */
 export function parseCommand(argv: readonly string[]): Command {
@@ -74,16 +103,44 @@ export function parseCommand(argv: readonly string[]): Command {
   if (values.version) return { kind: "version" };
   const [command, module, ...extra] = positionals;
   if (command === undefined) throw new UsageError("Missing the command: background-callbacks worker <app-module>");
-  if (command !== "worker") throw new UsageError(`Unknown command "${command}"; the only command is "worker"`);
+  if (command !== "worker" && command !== "status") {
+    throw new UsageError(`Unknown command "${command}"; the commands are "worker" and "status"`);
+  }
   if (module === undefined)
-    throw new UsageError("Missing <app-module>: the file that creates your app and its QueueManager");
+    throw new UsageError(`Missing <app-module>: the file that creates your app and its ${MANAGERS_OF[command]}`);
   if (extra.length > 0) throw new UsageError(`Unexpected argument "${extra[0]}"`);
+  if (command === "status") {
+    const misplaced = WORKER_OPTIONS.find((name) => values[name] !== undefined);
+    if (misplaced !== undefined) throw new UsageError(`The option --${misplaced} is for "worker", not "status"`);
+    return { kind: "status", module, json: values.json === true };
+  }
+  if (values.json) throw new UsageError(`The option --json is for "status", not "worker"`);
   const concurrency =
     values.concurrency === undefined ? undefined : integer("--concurrency", values.concurrency, 1, 256);
   const grace = values["shutdown-grace-ms"];
   const shutdownGraceMs =
     grace === undefined ? DEFAULT_SHUTDOWN_GRACE_MS : integer("--shutdown-grace-ms", grace, 0, 3_600_000);
-  return { kind: "worker", module, ...(concurrency === undefined ? {} : { concurrency }), shutdownGraceMs };
+  const metrics = metricsOf(values["metrics-port"], values["metrics-host"]);
+  return {
+    kind: "worker",
+    module,
+    ...(concurrency === undefined ? {} : { concurrency }),
+    shutdownGraceMs,
+    ...(metrics === undefined ? {} : { metrics }),
+  };
+}
+
+/** `--metrics-port` and `--metrics-host`; undefined without a port. @throws UsageError */
+function metricsOf(port: string | undefined, host: string | undefined): { port: number; host: string } | undefined {
+  if (port === undefined) {
+    if (host !== undefined) throw new UsageError("--metrics-host needs --metrics-port");
+    return undefined;
+  }
+  const address = host ?? "127.0.0.1";
+  if (!/^(?:[A-Za-z0-9.-]+|\[?[0-9A-Fa-f:.]+\]?)$/.test(address)) {
+    throw new UsageError(`Expected --metrics-host to be a host name or an IP address, got "${address}"`);
+  }
+  return { port: integer("--metrics-port", port, 0, 65_535), host: address.replace(/^\[(.*)\]$/, "$1") };
 }
 
 function parse(argv: readonly string[]) {
@@ -94,6 +151,9 @@ function parse(argv: readonly string[]) {
     options: {
       concurrency: { type: "string" },
       "shutdown-grace-ms": { type: "string" },
+      "metrics-port": { type: "string" },
+      "metrics-host": { type: "string" },
+      json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
       version: { type: "boolean", short: "v" },
     },

@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { EXIT, HELP, parseCommand, UsageError } from "./args.js";
 import { jsonLogger, messageOf } from "./log.js";
+import { runStatus } from "./status.js";
 import { runWorker } from "./worker.js";
 
 /** The version in this package's package.json (found by walking up from this file). */
@@ -44,6 +45,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${packageVersion()}\n`);
     return EXIT.ok;
   }
+  if (command.kind === "status") return runStatus(command, argv);
   // A crash must leave a log line behind; its jobs end lost (or re-run) through their leases.
   const log = jsonLogger();
   const fatal = (event: string) => (error: unknown) => {
