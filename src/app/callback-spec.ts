@@ -9,6 +9,14 @@ import { groupedOutput, paramsOf, type Signature } from "./invoke.js";
 /** A `running` entry: while the callback runs, `output` is `on`; afterwards it is `off`. */
 export type RunningEntry = readonly [output: Dependency, on: Json, off: Json];
 
+/**
+ * A `queued` entry: while the job waits in the queue, `output` shows `text(position)` (0: it starts
+ * next); once the job starts, it gets `started` (default `null`).
+ */
+export type QueuedEntry =
+  | readonly [output: Dependency, text: (position: number) => Json | Promise<Json>]
+  | readonly [output: Dependency, text: (position: number) => Json | Promise<Json>, started: Json];
+
 /** Options of `callback()` and `app.callback()`. */
 export interface CallbackOptions {
   /**
@@ -37,6 +45,21 @@ export interface CallbackOptions {
   readonly progress?: Dependency | readonly Dependency[];
   /** Values the progress outputs get back when the job ends or is cancelled (background only). */
   readonly progressDefault?: Json;
+  /**
+   * Shows the job's place in the queue (background only): `[Output, (position) => value, started?]`.
+   * While the job waits, the output gets the function's value for the number of jobs that start
+   * before it (0: it starts next), each time that number changes; once the job starts, it gets
+   * `started`, and it gets `started` back when the job ends or is cancelled. The function runs in
+   * the web process and returns JSON (a component too). Managers without `position()` show nothing
+   * (a warning is logged at start-up). The output may not be one of the callback's outputs or
+   * progress outputs; a `running` output is fine (its `off` value then wins at the end).
+   * @default started: null
+   * @example
+   * ```ts
+   * queued: [Output("status", "children"), (n) => `${n} jobs ahead of you`, "Running..."]
+   * ```
+   */
+  readonly queued?: QueuedEntry;
   /**
    * Skip the call when the page loads. `"initialDuplicate"` keeps the initial call of a callback
    * with `allowDuplicate` outputs (Dash's `"initial_duplicate"`).
@@ -140,6 +163,7 @@ export function buildCallbackSpec(options: CallbackOptions, fn: CallbackFunction
     throw invalidArgument("callback", `Expected \`onError\` to be a function, got ${describeValue(options.onError)}`);
   }
   checkProgressDefault(options.progressDefault, progress.length);
+  checkQueued(options.queued, outputs, progress);
   const ignoreArgs = checkCaching(options, [...inputs, ...state]);
   if (options.interval !== undefined) assertInteger("callback", "interval", options.interval, 0);
   return {
@@ -203,6 +227,7 @@ function checkBackgroundOnly(options: CallbackOptions, background: boolean): voi
     "cancelPrevious",
     "interval",
     "timeoutMs",
+    "queued",
   ] as const) {
     if (options[name] !== undefined) {
       throw invalidArgument("callback", `\`${name}\` applies to background callbacks only; add \`background: true\``);
@@ -239,6 +264,34 @@ function checkProgressDefault(value: unknown, outputs: number): void {
     throw invalidArgument(
       "callback",
       `Expected \`progressDefault\` to be a list of ${outputs} JSON values (one per progress output), got ${describeValue(value)}`,
+    );
+  }
+}
+
+function checkQueued(queued: unknown, outputs: readonly Dependency[], progress: readonly Dependency[]): void {
+  if (queued === undefined) return;
+  const entry = queued as readonly unknown[];
+  const output = Array.isArray(entry) ? entry[0] : undefined;
+  const ok =
+    Array.isArray(entry) &&
+    (entry.length === 2 || entry.length === 3) &&
+    output instanceof Dependency &&
+    output.kind === "Output" &&
+    typeof entry[1] === "function" &&
+    (entry.length === 2 || toJson(entry[2]) !== undefined);
+  if (!ok) {
+    throw invalidArgument(
+      "callback",
+      `Expected \`queued\` to be [Output(...), (position) => value] or [Output(...), (position) => value, started] with a JSON \`started\`, got ${describeValue(queued)}`,
+    );
+  }
+  if (output.isPattern) throw invalidArgument("callback", `\`queued\` cannot use a wildcard id, got ${output}`);
+  const clash = [...outputs, ...progress].find((dep) => `${dep}` === `${output}`);
+  if (clash !== undefined) {
+    const role = outputs.includes(clash) ? "one of the callback's outputs" : "a progress output";
+    throw invalidArgument(
+      "callback",
+      `\`queued\` output ${output} is ${role}; the result would overwrite the queue position: show it in another component`,
     );
   }
 }

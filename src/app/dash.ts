@@ -6,6 +6,7 @@ import { assertInteger } from "../manager/validate.js";
 import { createAppMetrics } from "../metrics/app.js";
 import { type MetricsOptions, type ResolvedMetricsOptions, resolveMetricsOptions } from "../metrics/options.js";
 import { scriptUrls } from "../server/assets.js";
+import { ClientLimits } from "../server/client-limits.js";
 import { createHandler, type ServedApp } from "../server/handler.js";
 import { indexHtml } from "../server/index-html.js";
 import { closeGracefully, hardenServer, stopOnSignals, toNodeListener } from "../server/node.js";
@@ -95,6 +96,21 @@ export interface DashOptions {
    * @default false: the route answers `404`
    */
   readonly metrics?: boolean | MetricsOptions;
+  /**
+   * The most background jobs one client may have queued (submitted, not started) at once; a start
+   * past it is answered `429` with `Retry-After` ("Too many queued jobs ...; wait for one to
+   * start"), which the page shows as a failed callback, or through `onError`. A client is a page
+   * load, or the value of the `clientCookie` session cookie. Counted per web process: with N
+   * processes a client may have up to N times as many.
+   * @default no limit
+   */
+  readonly maxQueuedPerClient?: number;
+  /**
+   * The session cookie that names a client for `maxQueuedPerClient`, so that the tabs of one
+   * session share one count. A request without it counts as its page load.
+   * @default none: each page load is a client
+   */
+  readonly clientCookie?: string;
 }
 
 /** What {@link DashOptions.requestData} returns: a JSON object, or nothing. */
@@ -143,7 +159,17 @@ const MANAGER_CLOSE_MS = 5_000;
 export class Dash {
   readonly options: Readonly<
     Required<
-      Omit<DashOptions, "backgroundCallbackManager" | "secret" | "updateTitle" | "onError" | "requestData" | "metrics">
+      Omit<
+        DashOptions,
+        | "backgroundCallbackManager"
+        | "secret"
+        | "updateTitle"
+        | "onError"
+        | "requestData"
+        | "maxQueuedPerClient"
+        | "clientCookie"
+        | "metrics"
+      >
     > &
       Required<Pick<DashOptions, "preventInitialCallbacks">>
   > &
@@ -261,7 +287,9 @@ export class Dash {
       requestData: this.options.requestData,
       maxRequestDataBytes: this.options.maxRequestDataBytes,
       jobCookies: this.options.jobCookies,
-      metrics: this.#metrics && createAppMetrics(this.#metrics, serverLog),
+      clientLimits: clientLimits(this.options),
+      metrics:
+        this.#metrics && createAppMetrics(this.#metrics, { log: serverLog, managers: () => this.#jobManagers() }),
       layout: () => layoutJson(this.#layout),
       served: () => this.#setUp(),
       indexPage: async () => {
@@ -275,6 +303,13 @@ export class Dash {
       },
       log: serverLog,
     });
+  }
+
+  /** The managers of the background callbacks, known without setting up (which needs the backend). */
+  #jobManagers(): BackgroundCallbackManager[] {
+    const specs = [...globalCallbackSpecs(), ...this.#callbacks].filter((spec) => spec.background);
+    const managers = specs.map((spec) => spec.options.manager ?? this.options.backgroundCallbackManager);
+    return [...new Set(managers)].filter((manager) => manager !== undefined);
   }
 
   #config(endId: string): Record<string, unknown> {
@@ -329,6 +364,26 @@ function checkJobCookies(value: unknown): boolean | readonly string[] {
   return value as boolean | readonly string[];
 }
 
+/** The counts of `maxQueuedPerClient`, when the app sets it. */
+function clientLimits(options: DashOptions): ClientLimits | undefined {
+  const max = options.maxQueuedPerClient;
+  return max === undefined ? undefined : new ClientLimits(max, options.clientCookie);
+}
+
+function checkClientLimits(options: DashOptions): void {
+  if (options.maxQueuedPerClient !== undefined) {
+    assertInteger("app", "maxQueuedPerClient", options.maxQueuedPerClient, 1, 1_000_000);
+  }
+  const cookie = options.clientCookie;
+  if (cookie === undefined) return;
+  if (typeof cookie !== "string" || !/^[!#$%&'*+.^`|~\w-]+$/.test(cookie)) {
+    throw invalidArgument("app", `Expected \`clientCookie\` to be a cookie name, got ${describeValue(cookie)}`);
+  }
+  if (options.maxQueuedPerClient === undefined) {
+    throw invalidArgument("app", "`clientCookie` names the client of `maxQueuedPerClient`: set that limit too");
+  }
+}
+
 function resolveOptions(options: DashOptions): Dash["options"] {
   if (options === null || typeof options !== "object") {
     throw invalidArgument("app", `Expected \`options\` to be an object, got ${describeValue(options)}`);
@@ -364,6 +419,7 @@ function resolveOptions(options: DashOptions): Dash["options"] {
   assertInteger("app", "maxJsonDepth", resolved.maxJsonDepth, 8, 10_000);
   assertInteger("app", "backendOutageMs", resolved.backendOutageMs, 0, 3_600_000);
   assertInteger("app", "maxRequestDataBytes", resolved.maxRequestDataBytes, 2, 1_048_576);
+  checkClientLimits(options);
   if (options.requestData !== undefined && typeof options.requestData !== "function") {
     throw invalidArgument(
       "app",

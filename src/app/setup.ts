@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { BackgroundCallbackError } from "../errors.js";
 import type { BackgroundCallbackManager } from "../manager/contract.js";
 import type { ServedApp } from "../server/handler.js";
+import { warnQueuedWithoutPosition } from "../server/queued.js";
 import { SharedSigner } from "../server/shared-signer.js";
 import { noUpdate } from "../worker/outcome.js";
 import { buildCallbackSpec, type CallbackSpec, checkInitialCall, preventsInitialCall } from "./callback-spec.js";
@@ -37,6 +38,7 @@ export async function setUp(input: SetUpInput): Promise<ServedApp> {
   for (const spec of input.callbacks) checkInitialCall(spec.options.preventInitialCall, spec.outputs, appDefault);
   checkOutputs(input.callbacks);
   const managers = [...new Set(input.callbacks.filter((spec) => spec.background).map(managerOf))];
+  warnQueuedWithoutPosition(input.callbacks, managerOf, input.log);
   const cancels = cancelCallbacks(input.callbacks);
   const all = [...input.callbacks, ...cancels];
   const callbacks = new Map(all.map((spec) => [spec.id, spec]));

@@ -5,10 +5,12 @@ import type { BackgroundCallbackManager, JobContext, JobUpdate, Json, SideUpdate
 import { cacheKey } from "../manager/keys.js";
 import { mergeSideUpdates } from "../manager/updates.js";
 import { isNoUpdate } from "../worker/outcome.js";
+import { admitStart, type ClientLimits } from "./client-limits.js";
 import { type ErrorHandler, handleErrorOutcome } from "./on-error.js";
 import type { Outages } from "./outages.js";
 import { respondOutcome } from "./outcome.js";
 import { RequestError, type UpdatePayload, type WireDependency, type WireEntry } from "./payload.js";
+import { QUEUED_RECHECK_MS, type QueuedWatch, queuedDefault, queuedWatch } from "./queued.js";
 import { errorText, json, RETRY_AFTER_SECONDS } from "./respond.js";
 import type { SharedSigner } from "./shared-signer.js";
 import { argsOf, progressOf } from "./wire.js";
@@ -24,6 +26,8 @@ export interface BackgroundDeps {
   readonly onError?: ErrorHandler | undefined;
   /** Which cookies a job sees: all, none, or these names. */
   readonly jobCookies: boolean | readonly string[];
+  /** The app's `maxQueuedPerClient`, when it sets one. */
+  readonly clientLimits?: ClientLimits | undefined;
   /** The request's `ctx` (with the app's `requestData`), for a request path. */
   requestContext(path: string): Promise<JobContext>;
   log(message: string, error?: unknown): void;
@@ -46,6 +50,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Takes updates until there is news (`untilOutcome`: until the outcome) or `waitMs` passes, or the
  * client goes away. Progress keeps the newest value; side updates are merged, none lost. Between
  * takes it waits on the manager's `watch` (push) when it has one, else on a backing-off timer.
+ * With `queued`, a new queue position is news too, and is re-checked often while the job waits.
  */
 async function gather(
   manager: BackgroundCallbackManager,
@@ -53,11 +58,13 @@ async function gather(
   waitMs: number,
   signal: AbortSignal,
   untilOutcome: boolean,
+  queued?: QueuedWatch,
 ): Promise<JobUpdate> {
   const deadline = Date.now() + waitMs;
   let progress: { value: Json } | undefined;
   const sideUpdates: SideUpdates = {};
   let step = 10;
+  let told: SideUpdates | undefined;
   let push = typeof manager.watch === "function";
   for (;;) {
     // Watch before taking, so news that lands between the take and the wait still wakes us.
@@ -67,26 +74,36 @@ async function gather(
       const update = await manager.take(jobId);
       if (update.progress !== undefined) progress = { value: mergeProgress(progress?.value, update.progress) };
       if (update.sideUpdates) mergeSideUpdates(sideUpdates, update.sideUpdates);
-      const news = progress !== undefined || Object.keys(sideUpdates).length > 0;
+      if (queued && !update.outcome) told = (await queued.check()) ?? told;
+      const news = progress !== undefined || Object.keys(sideUpdates).length > 0 || told !== undefined;
       const left = deadline - Date.now();
       if (update.outcome || (news && !untilOutcome) || left <= 0 || signal.aborted) {
         return {
           ...(progress ? { progress: progress.value } : {}),
-          sideUpdates,
+          // The job's own side updates go last: they win over the queue position on the same prop.
+          sideUpdates: told ? after(told, sideUpdates) : sideUpdates,
           ...(update.outcome ? { outcome: update.outcome } : {}),
         };
       }
+      // A job ahead starting wakes no watch of this one: while queued, ask for the position often.
+      const recheck = queued?.queued ? QUEUED_RECHECK_MS : WATCH_RECHECK_MS;
       if (woken === undefined) {
-        await sleep(Math.min(step, left), signal);
+        await sleep(Math.min(step, left, recheck), signal);
         step = Math.min(step * 2, 200);
       } else {
         // A watch that failed means this manager cannot push now: poll for the rest of this wait.
-        push = await wake(Math.min(WATCH_RECHECK_MS, left), signal, woken);
+        push = await wake(Math.min(recheck, left), signal, woken);
       }
     } finally {
       watching.abort();
     }
   }
+}
+
+/** `first` with `then` merged over it. */
+function after(first: SideUpdates, then: SideUpdates): SideUpdates {
+  mergeSideUpdates(first, then);
+  return first;
 }
 
 /** How long a wait on `watch()` may last before `take()` is asked again anyway. */
@@ -142,14 +159,17 @@ export async function startJob(
   const args = argsOf(spec, payload);
   const cache = memoisation(spec, payload, args);
   const context = await deps.requestContext(path);
+  const admission = await admitStart(spec, payload, endId, context, deps);
+  if (admission instanceof Response) return admission;
   const jobContext = { ...context, cookies: jobCookies(context.cookies ?? {}, deps.jobCookies) };
-  const { jobId } = await deps.manager.submit({
+  const submitted = deps.manager.submit({
     callbackId: spec.id,
     args,
     context: jobContext,
     ...(cache ? { cache } : {}),
     ...(spec.options.timeoutMs !== undefined ? { timeoutMs: spec.options.timeoutMs } : {}),
   });
+  const { jobId } = await (admission ? admission.track(submitted) : submitted);
   deps.outages.succeeded(deps.manager);
   const base: Record<string, Json> = {
     cacheKey: deps.signer.sign("cacheKey", endId, spec.id, jobId),
@@ -166,7 +186,9 @@ export async function startJob(
       throw error;
     },
   );
+  const queued = queuedWatch(spec, deps.manager, jobId, deps.log);
   if (update.outcome) {
+    queued?.ended();
     const handled = await handleErrorOutcome(spec, update.outcome, context, update.sideUpdates, deps.onError);
     return respondOutcome(spec, payload, handled.outcome, {
       sideUpdate: handled.sideUpdate,
@@ -176,7 +198,10 @@ export async function startJob(
       debug: deps.debug,
     });
   }
-  return json({ ...base, ...news(spec, update) });
+  const told = await queued?.check();
+  if (request.signal.aborted) queued?.forget();
+  const sideUpdates = told ? after(told, update.sideUpdates ?? {}) : update.sideUpdates;
+  return json({ ...base, ...news(spec, { ...update, ...(sideUpdates ? { sideUpdates } : {}) }) });
 }
 
 /** Where a memoised result of the call lives, when the callback memoises (`cacheBy`). */
@@ -233,9 +258,11 @@ function jobCookies(
   return kept;
 }
 
+/** What the renderer puts back when the job ends or is cancelled: the progress defaults, and `queued`'s `started` value. */
 function progressDefault(spec: CallbackSpec): { progressDefault?: Record<string, Json> } {
   const value = spec.options.progressDefault;
-  return value === undefined ? {} : { progressDefault: progressOf(spec, value) };
+  const defaults = { ...(value === undefined ? {} : progressOf(spec, value)), ...queuedDefault(spec) };
+  return Object.keys(defaults).length === 0 ? {} : { progressDefault: defaults };
 }
 
 /** The progress outputs a value sets: those where it holds `noUpdate` are left out; `undefined` when none is left. */
@@ -293,10 +320,15 @@ async function answerPoll(
   jobId: string,
   deps: BackgroundDeps,
 ): Promise<Response> {
-  const update = await gather(deps.manager, jobId, deps.longPollMs, request.signal, false);
+  const queued = queuedWatch(spec, deps.manager, jobId, deps.log);
+  const update = await gather(deps.manager, jobId, deps.longPollMs, request.signal, false, queued);
   // Nobody reads this answer: spare the backend the status check.
-  if (request.signal.aborted && !update.outcome) return json({ multi: true, ...news(spec, update) });
+  if (request.signal.aborted && !update.outcome) {
+    queued?.forget();
+    return json({ multi: true, ...news(spec, update) });
+  }
   if (update.outcome) {
+    queued?.ended();
     // The handler runs in this poll's request, as in Dash: its ctx has the poll's (nulled) values.
     const context = await deps.requestContext(new URL(request.url).pathname);
     const handled = await handleErrorOutcome(spec, update.outcome, context, update.sideUpdates, deps.onError);

@@ -5,6 +5,7 @@ import { isJson } from "../manager/validate.js";
 import type { HandlerMetrics } from "../metrics/app.js";
 import { serveAsset } from "./assets.js";
 import { type BackgroundDeps, pollJob, startJob, waitOutOutage } from "./background.js";
+import type { ClientLimits } from "./client-limits.js";
 import { runNormalCallback } from "./normal.js";
 import { type ErrorHandler, handleErrorOutcome } from "./on-error.js";
 import { Outages } from "./outages.js";
@@ -46,6 +47,8 @@ export interface HandlerOptions {
   readonly jobCookies: boolean | readonly string[];
   /** The app's Prometheus metrics: their route, and what requests count; undefined when off. */
   readonly metrics?: HandlerMetrics | undefined;
+  /** The app's `maxQueuedPerClient` and `clientCookie`, when it sets a limit. */
+  readonly clientLimits?: ClientLimits | undefined;
   indexPage(): Promise<string>;
   layout(): unknown;
   served(): Promise<ServedApp>;
@@ -68,8 +71,7 @@ export function createHandler(options: HandlerOptions): (request: Request, env?:
       return failure(options, request, error);
     }
   };
-  const managers = async () => (await options.served()).managers;
-  return options.metrics?.wrap(handle, { routesPrefix: options.routesPrefix, managers }) ?? handle;
+  return options.metrics?.wrap(handle, options.routesPrefix) ?? handle;
 }
 
 function failure(options: HandlerOptions, request: Request, error: unknown): Response {
@@ -178,7 +180,7 @@ async function update(
 /** The callback's manager; with metrics on, one that counts its submits. */
 function metered(options: HandlerOptions, served: ServedApp, spec: CallbackSpec): BackgroundCallbackManager {
   const manager = served.managerOf(spec);
-  return options.metrics === undefined ? manager : options.metrics.manager(manager, served.managers);
+  return options.metrics === undefined ? manager : options.metrics.manager(manager);
 }
 
 /**
