@@ -71,7 +71,8 @@ export function createHandler(options: HandlerOptions): (request: Request, env?:
       return failure(options, request, error);
     }
   };
-  return options.metrics?.wrap(handle, options.routesPrefix) ?? handle;
+  const managers = async () => (await options.served()).managers;
+  return options.metrics?.wrap(handle, { routesPrefix: options.routesPrefix, managers }) ?? handle;
 }
 
 function failure(options: HandlerOptions, request: Request, error: unknown): Response {
@@ -180,7 +181,7 @@ async function update(
 /** The callback's manager; with metrics on, one that counts its submits. */
 function metered(options: HandlerOptions, served: ServedApp, spec: CallbackSpec): BackgroundCallbackManager {
   const manager = served.managerOf(spec);
-  return options.metrics === undefined ? manager : options.metrics.manager(manager);
+  return options.metrics === undefined ? manager : options.metrics.manager(manager, served.managers);
 }
 
 /**
