@@ -6,7 +6,7 @@ import { respondOutcome } from "./outcome.js";
 import type { UpdatePayload } from "./payload.js";
 import { errorText, RETRY_AFTER_SECONDS } from "./respond.js";
 
-/** Most clients one web process keeps counts for; past it the least recently seen is forgotten. */
+/** Most clients one web process keeps counts for, by default; past it the least recently seen is forgotten. */
 const MAX_CLIENTS = 10_000;
 
 /** Longest client key kept as it is; longer ones (a huge cookie) are kept as their hash. */
@@ -29,16 +29,19 @@ export interface Admission {
  * `clientCookie` — may have queued (submitted, not started yet) at once, counted per web process.
  * Jobs that started, ended, were cancelled or expired are dropped at the client's next start, and
  * the least recently seen client is re-checked at every start; memory stays bounded
- * (`MAX_CLIENTS` clients of at most `max` jobs each) however many page loads a client makes.
+ * (`maxClients` clients of at most `max` jobs each) however many page loads a client makes.
+ * Forgetting a client only lets it queue more, never less.
  */
 export class ClientLimits {
   readonly max: number;
   readonly cookie: string | undefined;
+  readonly #maxClients: number;
   readonly #clients = new Map<string, Client>();
 
-  constructor(max: number, cookie?: string) {
+  constructor(max: number, cookie?: string, maxClients = MAX_CLIENTS) {
     this.max = max;
     this.cookie = cookie;
+    this.#maxClients = maxClients;
   }
 
   /** The client of a request: the session cookie's value when the app names one and it is set, else the page load, else the address. */
@@ -91,12 +94,12 @@ export class ClientLimits {
     return this.#clients.size;
   }
 
-  /** The client's entry, moved to the newest end; the oldest is forgotten past `MAX_CLIENTS`. */
+  /** The client's entry, moved to the newest end; the oldest is forgotten past `maxClients`. */
   #touch(client: string): Client {
     const entry = this.#clients.get(client) ?? { jobs: new Map(), pending: 0 };
     this.#clients.delete(client);
     this.#clients.set(client, entry);
-    if (this.#clients.size > MAX_CLIENTS) this.#clients.delete(this.#clients.keys().next().value as string);
+    if (this.#clients.size > this.#maxClients) this.#clients.delete(this.#clients.keys().next().value as string);
     return entry;
   }
 
