@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { BackgroundCallbackError } from "../errors.js";
+import { type MetricsServer, serveMetrics } from "../metrics/worker-server.js";
 import { ROLE_ENV } from "../worker/role.js";
 import { type QueueWorkerSource, queueWorkerSources, type RunningQueueWorker } from "../worker/sources.js";
 import { type Command, EXIT } from "./args.js";
@@ -104,6 +105,13 @@ async function serve(
 ): Promise<number> {
   const signals = new StopSignals(io, command.shutdownGraceMs);
   const running: RunningQueueWorker[] = [];
+  let metrics: MetricsServer | undefined;
+  try {
+    metrics = await startMetrics(command, io);
+  } catch (error) {
+    io.error(`background-callbacks: ${messageOf(error)}`);
+    return EXIT.failed;
+  }
   try {
     for (const source of sources) {
       const worker = await startWithRetries(source, command, file, io, signals.requested);
@@ -113,13 +121,24 @@ async function serve(
   } catch (error) {
     io.log({ level: "error", event: "worker.failed", message: messageOf(error) });
     await Promise.all(running.map((worker) => worker.close(0)));
+    await metrics?.close();
     return EXIT.failed;
   }
   await signals.requested;
   void signals.forced.then(() => Promise.all(running.map((worker) => worker.close(0))));
   await Promise.all(running.map((worker) => worker.close(command.shutdownGraceMs)));
+  // Closed last: a scrape during the shutdown still sees the jobs it ends.
+  await metrics?.close();
   io.log({ event: "worker.exit", code: EXIT.ok });
   return EXIT.ok;
+}
+
+/** Serves `--metrics-port`, when given, before any job can start. */
+async function startMetrics(command: WorkerCommand, io: WorkerIo): Promise<MetricsServer | undefined> {
+  if (command.metrics === undefined) return undefined;
+  const server = await serveMetrics(command.metrics);
+  io.log({ event: "worker.metrics", url: server.url });
+  return server;
 }
 
 /** Waits `ms`, or less when `stopped` settles first; resolves whether the full wait passed. */

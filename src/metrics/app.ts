@@ -10,29 +10,33 @@ const POLL_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 
 /** What the request handler needs of the metrics: see {@link createAppMetrics}. */
 export interface HandlerMetrics {
-  /**
-   * The handler with the metrics route and request counting around it. `managers` are the app's
-   * (read at each scrape).
-   */
+  /** The handler, with the metrics route and request counting around it. */
   wrap<E>(
     handle: (request: Request, env?: E) => Promise<Response>,
-    app: { readonly routesPrefix: string; managers(): Promise<readonly BackgroundCallbackManager[]> },
+    routesPrefix: string,
   ): (request: Request, env?: E) => Promise<Response>;
   /** The manager, with its submits counted (the same object for the same manager). */
-  manager(manager: BackgroundCallbackManager, all: readonly BackgroundCallbackManager[]): BackgroundCallbackManager;
+  manager(manager: BackgroundCallbackManager): BackgroundCallbackManager;
   /** Times a background callback's first response (`start`) or poll (`poll`). */
   timed(callbackId: string, kind: "start" | "poll", answer: Promise<Response>): Promise<Response>;
+}
+
+/** What the metrics read of their app. */
+export interface MeteredApp {
+  /**
+   * The managers of the app's background callbacks, read at each scrape; known without the
+   * backend (a scrape during an outage reports the manager down).
+   */
+  managers(): readonly BackgroundCallbackManager[];
+  log(message: string, error?: unknown): void;
 }
 
 /**
  * The metrics of one app's web process, served with the process's job metrics.
  * @throws `DEPENDENCY_MISSING` when prom-client cannot be loaded.
  */
-export function createAppMetrics(
-  options: ResolvedMetricsOptions,
-  log: (message: string, error?: unknown) => void,
-): HandlerMetrics {
-  return new AppMetrics(options, log);
+export function createAppMetrics(options: ResolvedMetricsOptions, app: MeteredApp): HandlerMetrics {
+  return new AppMetrics(options, app);
 }
 
 /** The routes a request counts under: a fixed set, whatever the path. */
@@ -65,10 +69,12 @@ class AppMetrics implements HandlerMetrics {
   readonly #gauges: ManagerGauges;
   readonly #callbacks = new BoundedLabel(MAX_CALLBACKS);
   readonly #metered = new WeakMap<BackgroundCallbackManager, BackgroundCallbackManager>();
+  readonly #app: MeteredApp;
 
-  constructor(options: ResolvedMetricsOptions, log: (message: string, error?: unknown) => void) {
+  constructor(options: ResolvedMetricsOptions, app: MeteredApp) {
     const client = prom();
     this.#options = options;
+    this.#app = app;
     // The job metrics register first: a failure to load prom-client fails the app's start, not a scrape.
     processRegistry(options.defaultMetrics);
     this.#registry = new client.Registry();
@@ -94,17 +100,16 @@ class AppMetrics implements HandlerMetrics {
       "HTTP requests this web process answered, by route and status class",
       ["route", "status"],
     );
-    this.#gauges = new ManagerGauges(this.#registry, options.inspectTimeoutMs, log);
+    this.#gauges = new ManagerGauges(this.#registry, options.inspectTimeoutMs, app.log);
   }
 
   wrap<E>(
     handle: (request: Request, env?: E) => Promise<Response>,
-    app: { readonly routesPrefix: string; managers(): Promise<readonly BackgroundCallbackManager[]> },
+    routesPrefix: string,
   ): (request: Request, env?: E) => Promise<Response> {
     return async (request, env) => {
-      const path = pathUnder(request.url, app.routesPrefix);
-      const response =
-        path === this.#options.path ? await this.#scrape(request, app.managers) : await handle(request, env);
+      const path = pathUnder(request.url, routesPrefix);
+      const response = path === this.#options.path ? await this.#scrape(request) : await handle(request, env);
       if (path !== undefined) {
         const status = `${Math.floor(response.status / 100)}xx`;
         this.#requests.inc({ route: routeOf(path, this.#options.path), status });
@@ -113,10 +118,11 @@ class AppMetrics implements HandlerMetrics {
     };
   }
 
-  manager(manager: BackgroundCallbackManager, all: readonly BackgroundCallbackManager[]): BackgroundCallbackManager {
+  manager(manager: BackgroundCallbackManager): BackgroundCallbackManager {
     let metered = this.#metered.get(manager);
     if (metered === undefined) {
-      metered = meter(manager, managerName(manager, all), this.#submitted, this.#submitErrors, this.#callbacks);
+      const name = managerName(manager, this.#app.managers());
+      metered = meter(manager, name, this.#submitted, this.#submitErrors, this.#callbacks);
       this.#metered.set(manager, metered);
     }
     return metered;
@@ -131,7 +137,7 @@ class AppMetrics implements HandlerMetrics {
     }
   }
 
-  async #scrape(request: Request, managers: () => Promise<readonly BackgroundCallbackManager[]>): Promise<Response> {
+  async #scrape(request: Request): Promise<Response> {
     if (request.method !== "GET" && request.method !== "HEAD") {
       const allow = { Allow: "GET, HEAD" };
       if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: allow });
@@ -140,8 +146,7 @@ class AppMetrics implements HandlerMetrics {
         headers: { ...allow, "Content-Type": "text/plain; charset=utf-8" },
       });
     }
-    // A backend that is down leaves the app's managers unknown: the job metrics are still served.
-    const all = await managers().catch(() => []);
+    const all = this.#app.managers();
     await this.#gauges.read(all.map((manager) => ({ name: managerName(manager, all), manager }) as NamedManager));
     const registry = prom().Registry.merge([this.#registry, processRegistry(this.#options.defaultMetrics)]);
     const text = await registry.metrics();

@@ -71,8 +71,7 @@ export function createHandler(options: HandlerOptions): (request: Request, env?:
       return failure(options, request, error);
     }
   };
-  const managers = async () => (await options.served()).managers;
-  return options.metrics?.wrap(handle, { routesPrefix: options.routesPrefix, managers }) ?? handle;
+  return options.metrics?.wrap(handle, options.routesPrefix) ?? handle;
 }
 
 function failure(options: HandlerOptions, request: Request, error: unknown): Response {
@@ -181,7 +180,7 @@ async function update(
 /** The callback's manager; with metrics on, one that counts its submits. */
 function metered(options: HandlerOptions, served: ServedApp, spec: CallbackSpec): BackgroundCallbackManager {
   const manager = served.managerOf(spec);
-  return options.metrics === undefined ? manager : options.metrics.manager(manager, served.managers);
+  return options.metrics === undefined ? manager : options.metrics.manager(manager);
 }
 
 /**

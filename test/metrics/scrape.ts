@@ -37,11 +37,11 @@ export class Scrape {
     return new Scrape(await response.text());
   }
 
-  /** The value of the one sample named `name` with these labels (others ignored); 0 when absent. */
+  /** The value of the one sample named `name` with these labels (others ignored); throws unless exactly one. */
   value(name: string, labels: Record<string, string> = {}): number {
     const found = this.#matching(name, labels);
-    if (found.length > 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
-    return found[0]?.value ?? 0;
+    if (found.length !== 1) throw new Error(`${found.length} samples of ${name} match ${JSON.stringify(labels)}`);
+    return (found[0] as Sample).value;
   }
 
   /** The sum of every sample named `name` whose labels include these. */
