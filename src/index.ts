@@ -82,8 +82,10 @@ export {
   validateJobRequest,
 } from "./manager/validate.js";
 export { Watchers } from "./manager/watchers.js";
+export type { MetricsOptions } from "./metrics/options.js";
 export { isNoUpdate, noUpdate, PreventUpdate } from "./worker/outcome.js";
 export { WorkerPool, type WorkerPoolEvents, type WorkerPoolOptions } from "./worker/pool.js";
+export { type EndedJob, type ObservedJob, observePools, type PoolObserver } from "./worker/pool-observers.js";
 export { timeoutOutcome, type WorkerJob } from "./worker/protocol.js";
 export { type JobFunction, type JobTools, registeredJobs, registerJob } from "./worker/registry.js";
 export { currentRole, isWorkerProcess, ROLE_ENV } from "./worker/role.js";
