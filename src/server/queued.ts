@@ -79,6 +79,11 @@ export function queuedWatch(
       return queued;
     },
     async check() {
+      // A job that runs never waits in the queue again: no need to ask.
+      if (told.get(jobId) === STARTED) {
+        queued = false;
+        return undefined;
+      }
       let position: number | undefined;
       try {
         position = await (manager.position as (jobId: string) => Promise<number | undefined>).call(manager, jobId);

@@ -1,10 +1,20 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
-import { ALL, callback, Input, Output } from "../../src/index.js";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { MapManager } from "../../docs/examples/minimal-manager.js";
+import {
+  ALL,
+  type BackgroundCallbackManager,
+  callback,
+  Dash,
+  Input,
+  Output,
+  type RunningApp,
+} from "../../src/index.js";
 import { diskManager } from "../fixtures/queued-app.js";
-import { queuedTests } from "../fixtures/queued-scenarios.js";
+import { Page, queuedTests, release, resultOf, startBlocker, statusIn } from "../fixtures/queued-scenarios.js";
 
 // The DiskManager runs one job at a time in its own worker process; the app serves in this
 // process; the second web process is a second DiskManager on the same SQLite file.
@@ -16,6 +26,57 @@ afterAll(() => {
 
 describe("queued on the DiskManager, over HTTP", () => {
   queuedTests(() => diskManager(join(dir, "cache.sqlite")), dir);
+});
+
+/** Serves an app on `manager` for the length of `test`, with what the server logged meanwhile. */
+async function withApp(manager: BackgroundCallbackManager, test: (url: string, logged: string[]) => Promise<void>) {
+  const logged: string[] = [];
+  const spy = vi.spyOn(console, "error").mockImplementation((...args: unknown[]) => {
+    logged.push(args.map(String).join(" "));
+  });
+  const app = new Dash({ backgroundCallbackManager: manager, firstResponseWaitMs: 0, longPollMs: 1_000 });
+  const running = (await app.run({ port: 0, host: "127.0.0.1" })) as RunningApp;
+  try {
+    await test(running.url, logged);
+  } finally {
+    spy.mockRestore();
+    await running.close();
+  }
+}
+
+describe("queued with other managers and options", () => {
+  it("a manager without position(): accepted, one warning per callback at start-up naming the manager, nothing shown", async () => {
+    const workerModule = fileURLToPath(new URL("../fixtures/queued-app.ts", import.meta.url));
+    await withApp(new MapManager({ workerModule }), async (url, logged) => {
+      const page = await Page.open(url);
+      const path = join(dir, "map-job");
+      const first = await page.start("q", path);
+      expect(first.status, first.text).toBe(200);
+      expect(first.body.sideUpdate).toBeUndefined();
+      expect(first.body.progressDefault).toEqual({ "q-status.children": "Your job is running" });
+      release(path);
+      expect(await resultOf(page, "q", path, first)).toEqual({ "q-out": { children: "done map-job" } });
+      const warnings = logged.filter((line) => line.includes("has no position()"));
+      expect(warnings).toHaveLength(3);
+      expect(warnings[0]).toContain(
+        'Callback "q-out.children" has `queued`, but its manager (MapManager) has no position(): the page will not show queue positions',
+      );
+    });
+  });
+
+  it("on a running output: the position shows, and no progressDefault overrides running's off value", async () => {
+    await withApp(diskManager(join(dir, "running.sqlite")), async (url) => {
+      const blocker = await startBlocker(url, dir);
+      const page = await Page.open(url);
+      const path = join(dir, "with-running");
+      const first = await page.start("q-r", path);
+      expect(statusIn(first, "q-r-status")).toBe("0 ahead");
+      expect(first.body.progressDefault).toBeUndefined();
+      release(blocker.path);
+      release(path);
+      expect(await resultOf(page, "q-r", path, first)).toEqual({ "q-r-out": { children: "done with-running" } });
+    });
+  });
 });
 
 describe("the queued option", () => {
