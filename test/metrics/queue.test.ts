@@ -92,13 +92,16 @@ describe("metrics of a QueueManager app and of its CLI worker (--metrics-port)",
     }
   }, 60_000);
 
-  it("bad --metrics-port / --metrics-host values exit 2; a port in use exits 1 and says so", async () => {
+  it("--help documents the flags; bad --metrics-port / --metrics-host values exit 2; a port in use exits 1 and says so", async () => {
     const cases: [string[], RegExp][] = [
       [["--metrics-port", "70000"], /--metrics-port to be an integer from 0 to 65535, got "70000"/],
       [["--metrics-port", "http"], /--metrics-port to be an integer/],
       [["--metrics-host", "0.0.0.0"], /--metrics-host needs --metrics-port/],
       [["--metrics-port", "9464", "--metrics-host", "a b"], /--metrics-host to be a host name or an IP address/],
     ];
+    const help = await cli(["--help"]);
+    expect(help.stdout).toMatch(/--metrics-port N {8}Serve Prometheus metrics/);
+    expect(help.stdout).toContain("--metrics-host HOST     The address of the metrics server (default: 127.0.0.1");
     const results = await Promise.all(cases.map(([args]) => cli(["worker", fixture, ...args])));
     results.forEach((result, i) => {
       const [args, message] = cases[i] as [string[], RegExp];
