@@ -21,6 +21,8 @@ callback(
     background: true,
     preventInitialCall: true,
     // While the job waits: "2 jobs ahead of you", ...; once it runs: "Working on it...".
+    // Listed in `running` too, the status is cleared when the job ends (running's off value).
+    running: [[Output("queue-status", "children"), "Starting...", ""]],
     queued: [
       Output("queue-status", "children"),
       (ahead) => (ahead === 0 ? "You are next" : `${ahead} ${ahead === 1 ? "job" : "jobs"} ahead of you`),
