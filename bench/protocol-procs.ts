@@ -1,10 +1,22 @@
 /** Processes of bench/protocol.ts: the web process, the queue worker, and what /proc says about them. */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 export const APP = fileURLToPath(new URL("./protocol-app.ts", import.meta.url));
+
+/** The environment of the app of bench/protocol-app.ts on `kind`'s manager, 2 job processes, its file in `dir`. */
+export function appEnv(kind: "disk" | "queue", dir: string, name: string) {
+  return {
+    BENCH_MANAGER: kind,
+    BENCH_CONCURRENCY: "2",
+    BENCH_DB: join(dir, `${name}.sqlite`),
+    BENCH_QUEUE: `${name}-${process.pid}`,
+    BENCH_PREFIX: `bgcb-bench-${process.pid}`,
+  };
+}
 
 /** A child process started with tsx's loader and an IPC channel; resolves on its first message. */
 export function startChild(

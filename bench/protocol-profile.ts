@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { clicks } from "./protocol-measure.js";
-import { APP, processTree, signalAll, startChild, startQueueWorker, stopped } from "./protocol-procs.js";
+import { APP, appEnv, processTree, signalAll, startChild, startQueueWorker, stopped } from "./protocol-procs.js";
 import { cleanRedis, rawBullmq, rawKeyv } from "./protocol-raw.js";
 
 const kind = process.argv[2] === "queue" ? "queue" : "disk";
@@ -76,13 +76,7 @@ function summarise(profile: Profile, from: number, to: number): Map<string, numb
 }
 
 const dir = mkdtempSync(join(tmpdir(), "bgcb-bench-profile-"));
-const env = {
-  BENCH_MANAGER: kind,
-  BENCH_CONCURRENCY: "2",
-  BENCH_DB: join(dir, "p.sqlite"),
-  BENCH_QUEUE: `profile-${process.pid}`,
-  BENCH_PREFIX: `bgcb-bench-${process.pid}`,
-};
+const env = appEnv(kind, dir, "profile");
 const raw = kind === "queue" ? (await rawBullmq(2, 50, 1, 1)).p50 : await rawKeyv(50);
 const web = await startChild([APP], { ...env, BENCH_SERVE: "1" }, ["--cpu-prof", `--cpu-prof-dir=${dir}`]);
 const worker = kind === "queue" ? startQueueWorker(env, 2) : undefined;

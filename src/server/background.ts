@@ -8,7 +8,7 @@ import { isNoUpdate } from "../worker/outcome.js";
 import { admitStart, type ClientLimits } from "./client-limits.js";
 import { type ErrorHandler, handleErrorOutcome } from "./on-error.js";
 import type { Outages } from "./outages.js";
-import { respondOutcome } from "./outcome.js";
+import { endedJobsOf, respondOutcome } from "./outcome.js";
 import { RequestError, type UpdatePayload, type WireDependency, type WireEntry } from "./payload.js";
 import { QUEUED_RECHECK_MS, type QueuedWatch, queuedDefault, queuedWatch } from "./queued.js";
 import { errorText, json, RETRY_AFTER_SECONDS } from "./respond.js";
@@ -60,6 +60,9 @@ async function gather(
   untilOutcome: boolean,
   queued?: QueuedWatch,
 ): Promise<JobUpdate> {
+  const ended = endedJobsOf(manager);
+  const known = ended.get(jobId);
+  if (known !== undefined) return { sideUpdates: {}, outcome: known };
   const deadline = Date.now() + waitMs;
   let progress: { value: Json } | undefined;
   const sideUpdates: SideUpdates = {};
@@ -74,7 +77,8 @@ async function gather(
       const update = await manager.take(jobId);
       if (update.progress !== undefined) progress = { value: mergeProgress(progress?.value, update.progress) };
       if (update.sideUpdates) mergeSideUpdates(sideUpdates, update.sideUpdates);
-      if (queued && !update.outcome) told = (await queued.check()) ?? told;
+      if (update.outcome) ended.set(jobId, update.outcome);
+      else if (queued) told = (await queued.check()) ?? told;
       const news = progress !== undefined || Object.keys(sideUpdates).length > 0 || told !== undefined;
       const left = deadline - Date.now();
       if (update.outcome || (news && !untilOutcome) || left <= 0 || signal.aborted) {

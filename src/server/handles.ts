@@ -13,6 +13,8 @@ const SAFE = /^[A-Za-z0-9_-]{1,200}$/;
  */
 export class HandleSigner {
   readonly #secret: Buffer;
+  /** Handles that verified, by kind, page load, callback and handle: each page polls with the same ones. */
+  readonly #verified = new Map<string, string>();
 
   constructor(secret: string | Buffer) {
     this.#secret = Buffer.isBuffer(secret) ? secret : Buffer.from(secret, "utf8");
@@ -41,19 +43,32 @@ export class HandleSigner {
 
   #open(kind: HandleKind, endId: string, callbackId: string, handle: string): string | undefined {
     if (typeof handle !== "string") return undefined;
+    const key = `${messageOf([kind, endId, callbackId])}\n${handle}`;
+    const known = this.#verified.get(key);
+    if (known !== undefined) return known;
     const dot = handle.lastIndexOf(".");
     if (dot <= 0) return undefined;
     const value = handle.slice(0, dot);
     const given = Buffer.from(handle.slice(dot + 1), "utf8");
     const expected = Buffer.from(this.#mac(kind, endId, callbackId, value), "utf8");
-    if (!SAFE.test(value) || given.length !== expected.length) return undefined;
-    return timingSafeEqual(given, expected) ? value : undefined;
+    if (!SAFE.test(value) || given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+    // Only handles that verified are kept, so forged ones cannot fill the map.
+    this.#verified.set(key, value);
+    if (this.#verified.size > MAX_VERIFIED) this.#verified.delete(this.#verified.keys().next().value as string);
+    return value;
   }
 
   #mac(kind: HandleKind, endId: string, callbackId: string, value: string): string {
-    // Lengths first, so no choice of fields (a callback id may hold newlines) can mimic another.
-    const fields = [kind, endId, callbackId, value];
-    const message = `${fields.map((field) => field.length).join(",")}\n${fields.join("\n")}`;
-    return createHmac("sha256", this.#secret).update(message).digest("base64url");
+    return createHmac("sha256", this.#secret)
+      .update(messageOf([kind, endId, callbackId, value]))
+      .digest("base64url");
   }
+}
+
+/** Most verified handles one signer remembers; the oldest is dropped first. */
+const MAX_VERIFIED = 10_000;
+
+/** The fields as one string: lengths first, so no choice of fields (a callback id may hold newlines) can mimic another. */
+function messageOf(fields: readonly string[]): string {
+  return `${fields.map((field) => field.length).join(",")}\n${fields.join("\n")}`;
 }

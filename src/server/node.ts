@@ -1,6 +1,9 @@
-import { type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from "node:http";
+import { IncomingMessage, type OutgoingHttpHeaders, type Server, ServerResponse, STATUS_CODES } from "node:http";
 import type { Duplex } from "node:stream";
 import { RequestError as AdapterRequestError, getRequestListener } from "@hono/node-server";
+import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { withReadBody } from "./payload.js";
+import { textOf } from "./respond.js";
 
 /** The methods the app serves; any other is answered `405` with this as `Allow`. */
 const ALLOW = "GET, HEAD, POST";
@@ -27,11 +30,11 @@ export interface NodeListenerOptions {
  * the request's signal, so long polls stop waiting on its behalf.
  */
 export function toNodeListener(
-  handler: (request: Request, env?: unknown) => Promise<Response>,
+  handler: FetchHandler,
   options: NodeListenerOptions = {},
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { stopping } = options;
-  const listener = getRequestListener(stopping === undefined ? handler : abortingOn(handler, stopping), {
+  const listener = getRequestListener(sendingText(stopping === undefined ? handler : abortingOn(handler, stopping)), {
     overrideGlobalObjects: false,
     hostname: "localhost",
     errorHandler: (error) =>
@@ -61,11 +64,60 @@ function stopSet<T>(stopping: AbortSignal, onStop: (member: T) => void): Set<T> 
   return members;
 }
 
+type FetchHandler = (request: Request, env?: unknown) => Promise<Response>;
+
+/** The adapter's per-request bindings: node:http's request and response. */
+interface NodeBindings {
+  incoming?: unknown;
+  outgoing?: unknown;
+}
+
+/**
+ * The handler, whose responses made by ./respond.js (the protocol's JSON and error texts) are
+ * written to node:http at once, without reading their body's stream.
+ */
+function sendingText(handler: FetchHandler): FetchHandler {
+  return async (request, env) => {
+    const response = await handler(request, env);
+    const outgoing = (env as NodeBindings | undefined)?.outgoing;
+    const text = textOf(response);
+    if (text === undefined || !(outgoing instanceof ServerResponse) || outgoing.headersSent) return response;
+    const headers: OutgoingHttpHeaders = {};
+    response.headers.forEach((value, name) => {
+      if (name !== "set-cookie") headers[name] = value;
+    });
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length > 0) headers["set-cookie"] = cookies;
+    if (text !== null) headers["content-length"] = Buffer.byteLength(text);
+    outgoing.writeHead(response.status, headers);
+    outgoing.end(text ?? undefined);
+    return RESPONSE_ALREADY_SENT;
+  };
+}
+
+/** Bodies up to this size, declared by `Content-Length`, are read at once into the request; larger ones stream. */
+const BUFFERED_BODY_BYTES = 65_536;
+
+/** The body of a request that declares a small `Content-Length`, read whole; `undefined` for any other. */
+function smallBody(request: Request, env: unknown): Promise<Buffer> | undefined {
+  const incoming = (env as NodeBindings | undefined)?.incoming;
+  if (request.method === "GET" || request.method === "HEAD" || !(incoming instanceof IncomingMessage)) return undefined;
+  const declared = incoming.headers["content-length"];
+  if (declared === undefined || !/^\d{1,9}$/.test(declared) || Number(declared) > BUFFERED_BODY_BYTES) return undefined;
+  if (incoming.readableDidRead) return undefined;
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
+    incoming.once("end", () => resolve(Buffer.concat(chunks)));
+    incoming.once("error", reject);
+    incoming.once("close", () => {
+      if (!incoming.complete) reject(new AdapterRequestError("the client closed the connection before its body ended"));
+    });
+  });
+}
+
 /** The handler, given requests whose signal also aborts when `stopping` does. */
-function abortingOn(
-  handler: (request: Request, env?: unknown) => Promise<Response>,
-  stopping: AbortSignal,
-): (request: Request, env?: unknown) => Promise<Response> {
+function abortingOn(handler: FetchHandler, stopping: AbortSignal): FetchHandler {
   const pending = stopSet<AbortController>(stopping, (controller) => controller.abort());
   // `env` carries the adapter's incoming message (the socket, for `ctx.remote`): pass it on.
   return async (request, env) => {
@@ -74,16 +126,23 @@ function abortingOn(
     request.signal.addEventListener("abort", abort, { once: true });
     if (request.signal.aborted || stopping.aborted) abort();
     pending.add(controller);
-    // The adapter's Request cannot be the input of another one: rebuild it from its parts.
-    const init: RequestInit & { duplex: "half" } = {
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      duplex: "half",
-      signal: controller.signal,
-    };
     try {
-      return await handler(new Request(request.url, init), env);
+      // The adapter's Request cannot be the input of another one: rebuild it from its parts. A
+      // small body is read here at once and handed over as it is, sparing the streams the
+      // adapter and the Request would build for it.
+      const buffered = smallBody(request, env);
+      const init: RequestInit & { duplex: "half" } = {
+        method: request.method,
+        headers: request.headers,
+        duplex: "half",
+        signal: controller.signal,
+      };
+      if (buffered === undefined) {
+        init.body = request.body;
+        return await handler(new Request(request.url, init), env);
+      }
+      const body = await buffered;
+      return await handler(withReadBody(new Request(request.url, init), body), env);
     } finally {
       pending.delete(controller);
       request.signal.removeEventListener("abort", abort);

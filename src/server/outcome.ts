@@ -62,3 +62,43 @@ export function respondOutcome(
       return errorText(500, `BackgroundCallbackError: The background job was lost: ${outcome.reason}`);
   }
 }
+
+/** Most ended jobs whose outcome one web process keeps per manager, and for how long. */
+const ENDED_MAX = 256;
+const ENDED_KEEP_MS = 5_000;
+
+/**
+ * Outcomes this web process has read, per manager and job, for a few seconds: an outcome never
+ * changes once stored, so a poll of a job that has ended is answered without the backend. Few and
+ * short-lived, since a result may be large: a renderer stops polling a job once it has its outcome.
+ */
+class EndedJobs {
+  readonly #byId = new Map<string, { outcome: JobOutcome; until: number }>();
+
+  get(jobId: string): JobOutcome | undefined {
+    const entry = this.#byId.get(jobId);
+    if (entry === undefined) return undefined;
+    if (entry.until >= Date.now()) return entry.outcome;
+    this.#byId.delete(jobId);
+    return undefined;
+  }
+
+  set(jobId: string, outcome: JobOutcome): void {
+    // Oldest first in the map, so the first key is the one to drop when full.
+    this.#byId.delete(jobId);
+    this.#byId.set(jobId, { outcome, until: Date.now() + ENDED_KEEP_MS });
+    if (this.#byId.size > ENDED_MAX) this.#byId.delete(this.#byId.keys().next().value as string);
+  }
+}
+
+const endedBy = new WeakMap<object, EndedJobs>();
+
+/** The outcomes of ended jobs of `manager` that this process has read lately (job ids are per manager). */
+export function endedJobsOf(manager: object): EndedJobs {
+  let ended = endedBy.get(manager);
+  if (ended === undefined) {
+    ended = new EndedJobs();
+    endedBy.set(manager, ended);
+  }
+  return ended;
+}

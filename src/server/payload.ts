@@ -80,12 +80,30 @@ export function jsonDepth(text: string, limit: number): number {
   return max;
 }
 
+/** Bodies a host read before it made the request (see {@link withReadBody}). */
+const readBodies = new WeakMap<Request, Buffer>();
+
+/**
+ * Gives `request` the body its host has read already, so {@link readBody} takes it as it is
+ * instead of through a stream. The host makes such a request without a body of its own.
+ */
+export function withReadBody(request: Request, body: Buffer): Request {
+  readBodies.set(request, body);
+  return request;
+}
+
 /** Reads the body as text, refusing more than `maxBytes` without reading it all. */
 export async function readBody(request: Request, maxBytes: number): Promise<string> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   const tooLarge = () =>
     new RequestError(413, `Request body too large: more than ${maxBytes} bytes`, { closeConnection: true });
   if (declared > maxBytes) throw tooLarge();
+  const read = readBodies.get(request);
+  if (read !== undefined) {
+    readBodies.delete(request);
+    if (read.byteLength > maxBytes) throw tooLarge();
+    return read.toString("utf8");
+  }
   if (request.body === null) return "";
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
