@@ -175,7 +175,11 @@ export interface RunningJobInfo {
   readonly worker?: string;
 }
 
-/** A worker process that ran jobs recently, as `inspect()` reports it. */
+/**
+ * A process that runs jobs and whose heartbeat is live, as `inspect()` reports it: a queue worker,
+ * or, for a manager whose jobs run under the web process that submitted them (the DiskManager),
+ * that web process.
+ */
 export interface WorkerInfo {
   /** `"<host>:<pid>"`. */
   readonly id: string;
@@ -185,9 +189,9 @@ export interface WorkerInfo {
   readonly startedAt: number;
   /** Its last heartbeat (ms since the epoch). */
   readonly lastSeen: number;
-  /** Jobs it ended since it started. */
+  /** Jobs it ended since it started (as of its last heartbeat, where the manager learns it so). */
   readonly jobsDone: number;
-  /** Jobs it runs now. */
+  /** Jobs it runs now (as of its last heartbeat, where the manager learns it so). */
   readonly running: number;
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -133,6 +133,14 @@ describe("background-callbacks status: DiskManager", () => {
     const report = await statusJson(diskApp, { STATUS_DB: missing });
     expect(report.managers[0]?.snapshot).toMatchObject({ queued: 0, running: [], workers: [], lostLastHour: 0 });
     expect(existsSync(missing)).toBe(false);
+  });
+
+  it("a file that is not a SQLite database exits 5 with a message that names it", async () => {
+    const broken = join(dir, "broken.sqlite");
+    writeFileSync(broken, "not a database: ".repeat(64));
+    const result = await cli(["status", diskApp], { STATUS_DB: broken });
+    expect(result.code).toBe(5);
+    expect(result.stderr).toContain(`Cannot open "${broken}": SQLITE_NOTADB`);
   });
 
   it("prints the queue, the running job and its process, the live process and the lost job", async () => {
