@@ -2,7 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Dash, type RunningApp } from "../../src/index.js";
+import { Dash, Input, Output, type RunningApp } from "../../src/index.js";
+import { MemoryManager } from "../../src/testing/index.js";
 import { DashClient } from "../server/http.js";
 import { expectCounts, OK, runScenario } from "./scenario.js";
 import { Scrape } from "./scrape.js";
@@ -59,6 +60,26 @@ describe("the metrics option", () => {
     expect(served.status).toBe(200);
     expect(await served.text()).toContain("background_callbacks_jobs_started_total");
     expect((await app.fetch(new Request("http://localhost/dash/_dash-metrics"))).status).toBe(404);
+  });
+
+  it("labels each manager of the app by its class, a second one of a class with _2", async () => {
+    const perCallback = new MemoryManager();
+    const app = new Dash({ backgroundCallbackManager: new MemoryManager(), metrics: { defaultMetrics: false } });
+    app.callback(
+      {
+        output: Output("own-out", "children"),
+        inputs: Input("own-in", "value"),
+        background: true,
+        manager: perCallback,
+      },
+      () => "own",
+    );
+    const scrape = new Scrape(await (await app.fetch(new Request("http://localhost/_dash-metrics"))).text());
+    for (const manager of ["MemoryManager", "MemoryManager_2"]) {
+      expect(scrape.value("background_callbacks_inspect_up", { manager }), manager).toBe(1);
+      expect(scrape.value("background_callbacks_queue_depth", { manager }), manager).toBe(0);
+    }
+    await Promise.all((await app.managers()).map((manager) => manager.close()));
   });
 
   it("bad values are refused with a message that names them", () => {
