@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { BackgroundCallbackError } from "../../src/index.js";
+import { Statements } from "./statements.js";
 
 /** The few Keyv calls the DiskManager makes. */
 interface KeyvLike {
@@ -37,13 +39,13 @@ export const ENDED_AT = "json_extract(value, '$.value.endedAt')";
 export class DiskStore {
   readonly path: string;
   readonly #keyv: KeyvLike;
-  readonly #sqlite: SqliteAdapter;
+  readonly #statements: Statements;
   readonly #namespace: string;
 
-  private constructor(path: string, keyv: KeyvLike, sqlite: SqliteAdapter, namespace: string) {
+  private constructor(path: string, keyv: KeyvLike, statements: Statements, namespace: string) {
     this.path = path;
     this.#keyv = keyv;
-    this.#sqlite = sqlite;
+    this.#statements = statements;
     this.#namespace = namespace;
   }
 
@@ -56,20 +58,24 @@ export class DiskStore {
         `[background-callbacks:disk] Cannot open "${path}": the folder ${dirname(file)} does not exist; create it or choose another \`path\``,
       );
     }
-    const { Keyv, KeyvSqlite } = await importKeyv();
+    const { Keyv, KeyvSqlite, Sqlite3 } = await importKeyv();
     const sqlite = new KeyvSqlite({
       uri: `sqlite://${file}`,
       table: TABLE,
       busyTimeout: busyTimeoutMs,
     }) as SqliteAdapter;
     const keyv = new Keyv({ store: sqlite, namespace } as never) as unknown as KeyvLike;
-    const store = new DiskStore(path, keyv, sqlite, namespace);
     keyv.on("error", () => {
       // Each call reports its own failure as a BACKEND error.
     });
-    await store.sql("open", "PRAGMA journal_mode = WAL");
     // No fsync per commit (WAL keeps the file consistent; a crash of the process loses nothing):
-    // each write holds the lock that other processes wait for a much shorter time.
+    // each write holds the lock that other processes wait for a much shorter time. Keyv's
+    // connection creates the table first.
+    await run(path, "open", () => sqlite.query("PRAGMA synchronous = NORMAL"));
+    // The job table's statements run on a second connection of this process, each prepared once.
+    const statements = await run(path, "open", () => Statements.open(Sqlite3, file, busyTimeoutMs));
+    const store = new DiskStore(path, keyv, statements, namespace);
+    await store.sql("open", "PRAGMA journal_mode = WAL");
     await store.sql("open", "PRAGMA synchronous = NORMAL");
     // Queued jobs by owner and submit order, so that a queued job's position is an index range
     // count, whatever else the file holds.
@@ -115,7 +121,7 @@ export class DiskStore {
 
   /** Runs one SQL statement: SQLite runs each statement atomically, across processes. */
   sql<T = Record<string, unknown>>(what: string, text: string, ...params: unknown[]): Promise<T[]> {
-    return this.#run(what, () => this.#sqlite.query(text, ...params)) as Promise<T[]>;
+    return this.#run(what, () => this.#statements.all(text, params)) as Promise<T[]>;
   }
 
   /** JSON text in Keyv's encoding, so rows written by SQL read back through Keyv and vice versa. */
@@ -161,30 +167,38 @@ export class DiskStore {
   }
 
   async close(): Promise<void> {
+    await this.#run("close", () => this.#statements.close());
     await this.#run("close", () => this.#keyv.disconnect());
   }
 
-  async #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new BackgroundCallbackError(
-        "BACKEND",
-        `[background-callbacks:disk] Cannot ${what} "${this.path}": ${reason}`,
-        { cause: error },
-      );
-    }
+  #run<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    return run(this.path, what, fn);
+  }
+}
+
+/** Runs `fn`; a failure becomes a `BACKEND` error that names the file and what failed. */
+async function run<T>(path: string, what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new BackgroundCallbackError("BACKEND", `[background-callbacks:disk] Cannot ${what} "${path}": ${reason}`, {
+      cause: error,
+    });
   }
 }
 
 async function importKeyv(): Promise<{
   Keyv: new (options: unknown) => unknown;
   KeyvSqlite: new (options: unknown) => unknown;
+  Sqlite3: unknown;
 }> {
   try {
     const [keyv, sqlite] = await Promise.all([import("keyv"), import("@keyv/sqlite")]);
-    return { Keyv: keyv.Keyv as never, KeyvSqlite: sqlite.KeyvSqlite as never };
+    // The driver @keyv/sqlite itself runs on, found from where it is installed.
+    const require = createRequire(import.meta.url);
+    const Sqlite3: unknown = createRequire(require.resolve("@keyv/sqlite"))("sqlite3");
+    return { Keyv: keyv.Keyv as never, KeyvSqlite: sqlite.KeyvSqlite as never, Sqlite3 };
   } catch (error) {
     throw new BackgroundCallbackError(
       "DEPENDENCY_MISSING",
