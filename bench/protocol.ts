@@ -31,6 +31,12 @@ const BACKLOG = Number(process.env.BACKLOG ?? size(2_000, 10_000));
 const CONCURRENCY = 2;
 const prefix = `bgcb-bench-${process.pid}`;
 
+/** CPU time (user + system) this process, the benchmark's client, has used so far, in ms. */
+function clientCpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
 type Row = Record<string, number>;
 type Urls = { ours: string; dashStyle: string };
 
@@ -55,9 +61,13 @@ async function run(kind: "disk" | "queue", dir: string): Promise<Row> {
   try {
     await measure.clicks(urls.ours, "noop", 2, 5); // warm: worker processes up, connections open
     row.echo = (await measure.clicks(urls.ours, "echo", 1, ROUNDS)).p50;
-    const cpuBefore = cpuMs(web.pid as number);
+    const jobProcesses = () => (worker ? processTree(worker.pid as number) : processTree(web.pid as number).slice(1));
+    const jobsCpu = () => jobProcesses().reduce((sum, pid) => sum + cpuMs(pid), 0);
+    const cpuBefore = [cpuMs(web.pid as number), jobsCpu(), clientCpuMs()];
     const one = await measure.clicks(urls.ours, "noop", 1, ROUNDS);
-    row.cpu = (cpuMs(web.pid as number) - cpuBefore) / ROUNDS;
+    row.cpu = (cpuMs(web.pid as number) - (cpuBefore[0] ?? 0)) / ROUNDS;
+    row.jobsCpu = (jobsCpu() - (cpuBefore[1] ?? 0)) / ROUNDS;
+    row.clientCpu = (clientCpuMs() - (cpuBefore[2] ?? 0)) / ROUNDS;
     const dashOne = await measure.clicks(urls.dashStyle, "noop", 1, DASH_ROUNDS);
     const many = await measure.clicks(urls.ours, "noop", 16, PER_CLIENT);
     const dashMany = await measure.clicks(urls.dashStyle, "noop", 16, 1);
@@ -73,7 +83,10 @@ async function run(kind: "disk" | "queue", dir: string): Promise<Row> {
       measure.progressDelays(urls.dashStyle, 1, PROGRESS),
     ]);
     Object.assign(row, { progressP95: quantile(progress, 0.95), dashProgressP95: quantile(dashProgress, 0.95) });
+    const pollsBefore = [cpuMs(web.pid as number), clientCpuMs()];
     row.polls = await measure.pollRate(urls.ours, 8, POLL_SECONDS);
+    row.pollCpu = (cpuMs(web.pid as number) - (pollsBefore[0] ?? 0)) / (row.polls * POLL_SECONDS);
+    row.pollClientCpu = (clientCpuMs() - (pollsBefore[1] ?? 0)) / (row.polls * POLL_SECONDS);
     Object.assign(row, await backlog(web, worker, urls));
     return row;
   } finally {
@@ -132,6 +145,9 @@ const table = [
   `| same, Dash-style server, p95 ms | | ${both("dashProgressP95")} |`,
   `| polls per s answered, 8 connections, finished job | ≥ 4,000 | ${both("polls", 0)} |`,
   `| web-process CPU per no-op job, ms (/proc utime+stime) | ≤ 2 | ${both("cpu", 2)} |`,
+  `| same, the job processes (not the web process's share) | | ${both("jobsCpu", 2)} |`,
+  `| same, the benchmark client (this process, same 2 cores) | | ${both("clientCpu", 2)} |`,
+  `| CPU per poll of the finished job, ms: web process / benchmark client | | ${f(disk.pollCpu, 3)} / ${f(disk.pollClientCpu, 3)} | ${f(queue.pollCpu, 3)} / ${f(queue.pollClientCpu, 3)} |`,
   `| submit p50 ms, empty / ${BACKLOG.toLocaleString("en")} queued | | ${f(disk.submitEmpty, 2)} / ${f(disk.submitFull, 2)} | ${f(queue.submitEmpty, 2)} / ${f(queue.submitFull, 2)} |`,
   `| poll p50 ms, empty / ${BACKLOG.toLocaleString("en")} queued | | ${f(disk.pollEmpty, 2)} / ${f(disk.pollFull, 2)} | ${f(queue.pollEmpty, 2)} / ${f(queue.pollFull, 2)} |`,
   `| backlog ratio, submit | ≤ 1.5× | ${ratio("submitFull", "submitEmpty")} |`,
