@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 /**
- * The `background-callbacks` command line (`dist/cli.js`, the package's `bin`):
- * `background-callbacks worker <app-module> [--concurrency N] [--shutdown-grace-ms N]`.
- * In a checkout: `npx tsx src/cli.ts worker ./app.ts`. `--help` lists the options and exit codes.
+ * The `background-callbacks` command line, built to `dist/cli.js`; the package's `bin`
+ * (bin/background-callbacks.mjs) runs it, or this file through tsx in a checkout without a build:
+ * `background-callbacks worker <app-module> [--concurrency N] [--metrics-port N] ...` and
+ * `background-callbacks status <app-module> [--json]`. `--help` lists the options and exit codes.
  *
  * @packageDocumentation
  */

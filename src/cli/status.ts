@@ -1,13 +1,9 @@
-import { existsSync } from "node:fs";
-import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { isErrorCode } from "../errors.js";
 import type { BackgroundCallbackManager, ManagerSnapshot } from "../manager/contract.js";
 import { inspectableManagers } from "../manager/inspectable.js";
-import { ROLE_ENV } from "../worker/role.js";
 import { type Command, EXIT } from "./args.js";
+import { loadAppModule } from "./load-module.js";
 import { messageOf } from "./log.js";
-import { followParent, needsTsLoader, reexecWithTsx } from "./reexec.js";
 import { formatReport } from "./status-format.js";
 
 type StatusCommand = Extract<Command, { kind: "status" }>;
@@ -48,31 +44,9 @@ export async function runStatus(
   argv: readonly string[],
   io: StatusIo = defaultIo,
 ): Promise<number> {
-  const file = resolve(command.module);
-  if (!existsSync(file)) {
-    io.error(`background-callbacks: Cannot find the app module "${command.module}" (looked for ${file})`);
-    return EXIT.moduleNotLoaded;
-  }
-  if (needsTsLoader(file)) {
-    try {
-      return await reexecWithTsx(file, argv);
-    } catch (error) {
-      io.error(`background-callbacks: ${messageOf(error)}`);
-      return EXIT.failed;
-    }
-  }
-  followParent();
-  // Before the import: the app's top-level `app.run()` must serve nothing.
-  process.env[ROLE_ENV] = "queue-worker";
-  let exported: Record<string, unknown>;
-  try {
-    exported = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
-  } catch (error) {
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.error(`background-callbacks: The app module "${command.module}" failed to load:\n${detail}`);
-    return EXIT.moduleNotLoaded;
-  }
-  const managers = managersOf(exported);
+  const loaded = await loadAppModule(command.module, argv, io.error);
+  if ("exitCode" in loaded) return loaded.exitCode;
+  const managers = managersOf(loaded.exported);
   try {
     return await report(command, managers, io);
   } finally {

@@ -1,13 +1,10 @@
-import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { pathToFileURL } from "node:url";
 import { BackgroundCallbackError } from "../errors.js";
 import { type MetricsServer, serveMetrics } from "../metrics/worker-server.js";
-import { ROLE_ENV } from "../worker/role.js";
 import { type QueueWorkerSource, queueWorkerSources, type RunningQueueWorker } from "../worker/sources.js";
 import { type Command, EXIT } from "./args.js";
+import { loadAppModule } from "./load-module.js";
 import { jsonLogger, type LogLine, messageOf } from "./log.js";
-import { followParent, needsTsLoader, reexecWithTsx } from "./reexec.js";
 
 type WorkerCommand = Extract<Command, { kind: "worker" }>;
 
@@ -33,29 +30,8 @@ export async function runWorker(
   argv: readonly string[],
   io: WorkerIo = defaultIo,
 ): Promise<number> {
-  const file = resolve(command.module);
-  if (!existsSync(file)) {
-    io.error(`background-callbacks: Cannot find the app module "${command.module}" (looked for ${file})`);
-    return EXIT.moduleNotLoaded;
-  }
-  if (needsTsLoader(file)) {
-    try {
-      return await reexecWithTsx(file, argv);
-    } catch (error) {
-      io.error(`background-callbacks: ${messageOf(error)}`);
-      return EXIT.failed;
-    }
-  }
-  followParent();
-  // Before the import: the app's top-level code (app.run()) must see that it serves nothing.
-  process.env[ROLE_ENV] = "queue-worker";
-  try {
-    await import(pathToFileURL(file).href);
-  } catch (error) {
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    io.error(`background-callbacks: The app module "${command.module}" failed to load:\n${detail}`);
-    return EXIT.moduleNotLoaded;
-  }
+  const loaded = await loadAppModule(command.module, argv, io.error);
+  if ("exitCode" in loaded) return loaded.exitCode;
   const sources = queueWorkerSources();
   if (sources.length === 0) {
     io.error(
@@ -63,7 +39,7 @@ export async function runWorker(
     );
     return EXIT.noQueueManager;
   }
-  return serve(command, file, sources, io);
+  return serve(command, resolve(command.module), sources, io);
 }
 
 /** SIGTERM or SIGINT: the first asks for a graceful stop, the second for an immediate one. */
