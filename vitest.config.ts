@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
+import { SlowestFirst } from "./test/setup/sequencer.js";
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
@@ -16,6 +17,12 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     pool: "forks",
+    // Most files wait (timers, leases, child processes, a browser) rather than compute: three at a
+    // time fill two cores. Every file keeps to its own temporary directory, Redis key prefix,
+    // queue names and free ports, and signals only the processes it started, so files may overlap.
+    maxWorkers: 3,
+    // Slowest files first, so the run does not end waiting on one long file.
+    sequence: { sequencer: SlowestFirst },
     testTimeout: 30_000,
     hookTimeout: 30_000,
     reporters: ["default"],
