@@ -2,6 +2,7 @@
  * The conformance suite works from the published package: build and `npm pack` a copy of this
  * repository, install the tarball in a fresh project with vitest and tsx, write the files of
  * docs/writing-a-manager.md's recipe as they are, and run it as the doc says (`npx vitest run`).
+ * The fresh project installs vitest and tsx while the library builds; the tarball comes after.
  */
 import { execFile } from "node:child_process";
 import {
@@ -39,7 +40,9 @@ const SOURCES = [
 const RECIPE = ["minimal-manager.ts", "map-factory.ts", "run-suite.test.ts", "vitest.config.ts"];
 
 /** Bounds on each step, so a stuck step fails the test with its name instead of hanging it. */
-const LIMIT = { build: 180_000, pack: 60_000, install: 180_000, suite: 420_000 };
+const LIMIT = { build: 180_000, pack: 60_000, install: 180_000, "install the package": 120_000, suite: 420_000 };
+
+const INSTALL_FLAGS = ["--save-dev", "--no-audit", "--no-fund", "--prefer-offline"];
 
 const work = mkdtempSync(join(tmpdir(), "bgcb-pack-"));
 let passed = false;
@@ -60,6 +63,7 @@ function cleanEnv(): NodeJS.ProcessEnv {
 }
 
 function run(step: keyof typeof LIMIT, command: string, args: string[], cwd: string): Promise<string> {
+  const started = performance.now();
   return new Promise((resolve, reject) => {
     execFile(
       command,
@@ -67,6 +71,8 @@ function run(step: keyof typeof LIMIT, command: string, args: string[], cwd: str
       { cwd, env: cleanEnv(), timeout: LIMIT[step], maxBuffer: 64 << 20 },
       (error, stdout, stderr) => {
         const output = `${stdout}\n${stderr}`;
+        // Where this file's minutes go, in the run's output.
+        console.log(`${step}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
         if (error)
           reject(
             new Error(
@@ -91,17 +97,13 @@ async function packLibrary(): Promise<string> {
   return join(work, tarball as string);
 }
 
-async function freshProject(tarball: string): Promise<string> {
+/** A fresh project with vitest and tsx, as the doc's reader starts; the package comes later. */
+async function freshProject(): Promise<string> {
   const project = join(work, "project");
   mkdirSync(project);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "my-manager", private: true, type: "module" }));
   const versions = [`vitest@${pkg.devDependencies.vitest}`, `tsx@${pkg.devDependencies.tsx}`];
-  await run(
-    "install",
-    "npm",
-    ["install", "--save-dev", "--no-audit", "--no-fund", "--prefer-offline", tarball, ...versions],
-    project,
-  );
+  await run("install", "npm", ["install", ...INSTALL_FLAGS, ...versions], project);
   for (const file of RECIPE) copyFileSync(join(root, "docs", "examples", file), join(project, file));
   return project;
 }
@@ -110,7 +112,9 @@ describe("the published package", () => {
   it(
     "installs in a fresh project, where the documented suite file runs the whole suite green",
     async () => {
-      const project = await freshProject(await packLibrary());
+      // Independent until the tarball is installed: the build is CPU, the install mostly waits.
+      const [tarball, project] = await Promise.all([packLibrary(), freshProject()]);
+      await run("install the package", "npm", ["install", ...INSTALL_FLAGS, tarball], project);
       const output = await run("suite", "npx", ["vitest", "run"], project);
       const tests = /Tests\s+(\d+) passed \((\d+)\)/.exec(output);
       expect(tests, output.slice(-4000)).not.toBeNull();
