@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 import { SlowestFirst } from "./test/setup/sequencer.js";
@@ -18,9 +19,10 @@ export default defineConfig({
     include: ["test/**/*.test.ts"],
     pool: "forks",
     // Most files wait (timers, leases, child processes, a browser) rather than compute: three at a
-    // time fill two cores. Every file keeps to its own temporary directory, Redis key prefix,
-    // queue names and free ports, and signals only the processes it started, so files may overlap.
-    maxWorkers: 3,
+    // time fill two cores (vitest's default, one less than the cores, would run one). Every file
+    // keeps to its own temporary directory, Redis key prefix, queue names and free ports, and
+    // signals only the processes it started, so files may overlap.
+    maxWorkers: Math.max(3, availableParallelism() - 1),
     // Slowest files first, so the run does not end waiting on one long file.
     sequence: { sequencer: SlowestFirst },
     testTimeout: 30_000,
