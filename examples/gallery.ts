@@ -48,6 +48,12 @@ const examples: readonly Example[] = [
     title: "Live table",
     story: "A job started with the page streams gapminder rows into a paginated DataTable, 100 at a time.",
   },
+  {
+    name: "queue-position",
+    title: "Queue position",
+    story:
+      "One job at a time: open it in three tabs and click in each; every tab shows its place in line, then its progress. Its Prometheus metrics are at _dash-metrics.",
+  },
 ];
 
 /** Which manager the examples run on, as `examples/manager.ts` decides. */

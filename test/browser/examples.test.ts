@@ -1,5 +1,5 @@
 /**
- * The six seed examples in a real browser (Debian's Chromium through playwright-core), each started
+ * The seed examples (and the gallery's queue-position example) in a real browser (Debian's Chromium through playwright-core), each started
  * as its own process the way `npx tsx examples/<name>.ts` runs it, with a fresh SQLite file
  * (DiskManager) in CACHE_PATH. Every test opens a fresh page and ends asserting that the page saw
  * no console error, page error, failed request or HTTP error.
@@ -104,6 +104,18 @@ describe.sequential("progress-bar", () => {
 
   it("the bar's value moves up to 5 of 5 while the job runs, then the result and the default 0", async () => {
     const { page, problems } = await example.open();
+    // What each answer carried: as in Dash, a poll gets only the latest progress, so a poll that
+    // comes after the job's last second gets 5 of 5 together with the result.
+    const answers: Promise<{ value?: string; result: boolean }>[] = [];
+    page.on("response", (response) => {
+      if (!response.url().includes("_dash-update-component") || response.status() !== 200) return;
+      answers.push(
+        response.json().then((body: { progress?: Record<string, string>; response?: unknown }) => ({
+          ...(body.progress ? { value: body.progress["progress_bar.value"] } : {}),
+          result: body.response !== undefined,
+        })),
+      );
+    });
     await watch(page, "bar", progress);
     await watch(page, "paragraph", `document.querySelector("#paragraph_id").textContent`);
     await page.click("#button_id");
@@ -119,7 +131,10 @@ describe.sequential("progress-bar", () => {
     // Increasing, through at least four steps, up to 5 — with max "5" while visible.
     expect(distinct).toEqual([...distinct].sort((a, b) => a - b));
     expect(new Set(distinct).size).toBeGreaterThanOrEqual(4);
-    expect(distinct.at(-1)).toBe(5);
+    const carried = (await Promise.all(answers)).filter((answer) => answer.value !== undefined);
+    expect(carried.at(-1)?.value).toBe("5");
+    // Shown while the job runs, unless it came with the result: the page applies both at once.
+    if (carried.at(-1)?.result === false) expect(distinct.at(-1)).toBe(5);
     // `max` comes with the first progress report and stays "5".
     const maxes = bar.filter((s) => s.value[2] === "visible").map((s) => s.value[1]);
     expect(maxes.slice(maxes.indexOf("5"))).toEqual(maxes.slice(maxes.indexOf("5")).map(() => "5"));
@@ -252,4 +267,37 @@ describe.sequential("set-props", () => {
     expect(problems).toEqual([]);
     // Seven steps two seconds apart, after a worker process starts.
   }, 60_000);
+});
+
+describe.sequential("queue-position", () => {
+  const example = useExample("queue-position");
+
+  it("two pages: the second waits behind the first with its place in line, then gets its own report", async () => {
+    const first = await example.open();
+    const second = await example.open();
+    for (const { page } of [first, second])
+      await watch(page, "status", `document.querySelector("#queue_status").textContent`);
+    await first.page.click("#order_button");
+    await waitFor(
+      first.page,
+      `document.querySelector("#queue_status").textContent === "Working on your report..."`,
+      10_000,
+    );
+    await second.page.click("#order_button");
+    await waitForText(second.page, "#queue_status", "You are next", 5_000);
+    await waitForText(first.page, "#report", /^Report #1 is ready/, 15_000);
+    await waitForText(second.page, "#report", /^Report #1 is ready/, 15_000);
+    expect(await values(second.page, "status")).toEqual(
+      expect.arrayContaining(["Sending the order...", "You are next", "Working on your report...", ""]),
+    );
+    const statuses = await values<string>(second.page, "status");
+    expect(statuses.indexOf("You are next")).toBeLessThan(statuses.indexOf("Working on your report..."));
+    expect(statuses.at(-1)).toBe("");
+    const metrics = await (await fetch(new URL("_dash-metrics", example.app.url))).text();
+    expect(metrics).toMatch(
+      /background_callbacks_jobs_submitted_total\{callback="report.children",manager="DiskManager"\} 2/,
+    );
+    expect(first.problems).toEqual([]);
+    expect(second.problems).toEqual([]);
+  });
 });
