@@ -60,8 +60,9 @@ async function gather(
   untilOutcome: boolean,
   queued?: QueuedWatch,
 ): Promise<JobUpdate> {
-  const ended = endedJobsOf(manager);
-  const known = ended.get(jobId);
+  // A poll may come for a job whose outcome this process read already; a first response never does.
+  const ended = untilOutcome ? undefined : endedJobsOf(manager);
+  const known = ended?.get(jobId);
   if (known !== undefined) return { sideUpdates: {}, outcome: known };
   const deadline = Date.now() + waitMs;
   let progress: { value: Json } | undefined;
@@ -77,7 +78,7 @@ async function gather(
       const update = await manager.take(jobId);
       if (update.progress !== undefined) progress = { value: mergeProgress(progress?.value, update.progress) };
       if (update.sideUpdates) mergeSideUpdates(sideUpdates, update.sideUpdates);
-      if (update.outcome) ended.set(jobId, update.outcome);
+      if (update.outcome) ended?.set(jobId, update.outcome);
       else if (queued) told = (await queued.check()) ?? told;
       const news = progress !== undefined || Object.keys(sideUpdates).length > 0 || told !== undefined;
       const left = deadline - Date.now();
