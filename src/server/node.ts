@@ -123,31 +123,48 @@ function abortingOn(handler: FetchHandler, stopping: AbortSignal): FetchHandler 
   return async (request, env) => {
     const controller = new AbortController();
     const abort = () => controller.abort();
-    request.signal.addEventListener("abort", abort, { once: true });
-    if (request.signal.aborted || stopping.aborted) abort();
+    const forget = onClientGone(request, env, abort);
+    if (stopping.aborted) abort();
     pending.add(controller);
     try {
       // The adapter's Request cannot be the input of another one: rebuild it from its parts. A
-      // small body is read here at once and handed over as it is, sparing the streams the
-      // adapter and the Request would build for it.
+      // small body is read here at once, sparing the stream the adapter would build for it, and
+      // handed to the protocol's own reader as it is (the Request's body stays unread).
       const buffered = smallBody(request, env);
       const init: RequestInit & { duplex: "half" } = {
         method: request.method,
         headers: request.headers,
+        body: buffered === undefined ? request.body : await buffered,
         duplex: "half",
         signal: controller.signal,
       };
-      if (buffered === undefined) {
-        init.body = request.body;
-        return await handler(new Request(request.url, init), env);
-      }
-      const body = await buffered;
-      return await handler(withReadBody(new Request(request.url, init), body), env);
+      const rebuilt = new Request(request.url, init);
+      return await handler(buffered === undefined ? rebuilt : withReadBody(rebuilt, init.body as Buffer), env);
     } finally {
       pending.delete(controller);
-      request.signal.removeEventListener("abort", abort);
+      forget();
     }
   };
+}
+
+/**
+ * Runs `gone` when the client goes away before its response is sent; returns what stops that.
+ * Watches node:http's response itself where there is one, which spares the adapter making its
+ * request's signal (one more AbortController per request) only to relay that.
+ */
+function onClientGone(request: Request, env: unknown, gone: () => void): () => void {
+  const outgoing = (env as NodeBindings | undefined)?.outgoing;
+  if (!(outgoing instanceof ServerResponse)) {
+    request.signal.addEventListener("abort", gone, { once: true });
+    if (request.signal.aborted) gone();
+    return () => request.signal.removeEventListener("abort", gone);
+  }
+  const closed = () => {
+    if (!outgoing.writableFinished) gone();
+  };
+  if (outgoing.closed) closed();
+  else outgoing.once("close", closed);
+  return () => outgoing.off("close", closed);
 }
 
 /** Makes each response close its connection if the server stops before it is sent, so no client reuses it. */

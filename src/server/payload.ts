@@ -84,8 +84,8 @@ export function jsonDepth(text: string, limit: number): number {
 const readBodies = new WeakMap<Request, Buffer>();
 
 /**
- * Gives `request` the body its host has read already, so {@link readBody} takes it as it is
- * instead of through a stream. The host makes such a request without a body of its own.
+ * Gives `request` the body its host has read already (the same bytes as its own body), so
+ * {@link readBody} takes it as it is instead of through the body's stream.
  */
 export function withReadBody(request: Request, body: Buffer): Request {
   readBodies.set(request, body);
