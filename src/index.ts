@@ -11,7 +11,8 @@
 export type { CallbackFunction, CallbackOptions, RunningEntry } from "./app/callback-spec.js";
 export { ctx } from "./app/context.js";
 // The app layer: what Dash users write against.
-export { Dash, type DashOptions, type RequestData, type RunningApp, type RunOptions } from "./app/dash.js";
+export { Dash, type RunningApp, type RunOptions } from "./app/dash.js";
+export type { DashOptions, RequestData, ResolvedDashOptions } from "./app/dash-options.js";
 export {
   ALL,
   ALLSMALLER,
