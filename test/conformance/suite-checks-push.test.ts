@@ -1,38 +1,8 @@
 /** The watch, position and timeout groups fail managers that break those members, and pass managers without them. */
-import {
-  type ConformanceManagerOptions,
-  type ConformanceOptions,
-  conformanceGroups,
-  MemoryManager,
-} from "background-callbacks/testing";
+import { MemoryManager } from "background-callbacks/testing";
 import { describe, expect, it } from "vitest";
-import type { BackgroundCallbackManager, JobHandle, JobRequest } from "../../src/manager/contract.js";
-
-function declared(
-  group: keyof typeof conformanceGroups,
-  create: (options: ConformanceManagerOptions) => BackgroundCallbackManager,
-): Map<string, () => Promise<void>> {
-  const tests = new Map<string, () => Promise<void>>();
-  const options: ConformanceOptions = {
-    name: "checked",
-    create,
-    describe: (_name, fn) => fn(),
-    it: (name, fn) => void tests.set(name, fn),
-  };
-  conformanceGroups[group](options);
-  return tests;
-}
-
-function test(
-  group: keyof typeof conformanceGroups,
-  name: RegExp,
-  create: (o: ConformanceManagerOptions) => MemoryManager,
-) {
-  const tests = declared(group, create);
-  const found = [...tests.entries()].filter(([title]) => name.test(title));
-  expect(found).toHaveLength(1);
-  return (found[0] as [string, () => Promise<void>])[1];
-}
+import type { JobHandle, JobRequest } from "../../src/manager/contract.js";
+import { declared, declaredTest as test } from "./declared.js";
 
 /** Its watch ends only when the signal aborts: news never wakes it. */
 class DeafWatch extends MemoryManager {
