@@ -326,7 +326,7 @@ export class DiskManager extends BaseManager {
     if (!owned.isOpen(jobId)) return false;
     try {
       const admitted = await (await this.#open()).table.admit(jobId);
-      owned.admitted(jobId);
+      owned.admitted(jobId, admitted);
       if (admitted) this.#watches.notify(jobId);
       return admitted;
     } catch (error) {

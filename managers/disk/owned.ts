@@ -80,9 +80,14 @@ export class OwnedJobs {
     }
   }
 
-  /** The job left the queue: it is about to start (its row says `running`). */
-  admitted(jobId: string): void {
+  /**
+   * The job left the queue: it is about to start. `written`: its row says `running` now (the
+   * admit wrote it), so its start needs no write of its own unless it has a time limit.
+   */
+  admitted(jobId: string, written: boolean): void {
     this.#line.remove(jobId);
+    const job = this.#jobs.get(jobId);
+    if (written && job !== undefined && job.record.outcome === undefined) job.record.state = "running";
   }
 
   /**
@@ -91,6 +96,9 @@ export class OwnedJobs {
    */
   started(jobId: string, marginMs: number): void {
     this.#line.remove(jobId);
+    const record = this.#jobs.get(jobId)?.record;
+    // The admit stored `running` already: one write and one wake-up fewer per job.
+    if (record?.state === "running" && record.timeoutMs === undefined) return;
     const startedAt = Date.now();
     this.#change(jobId, (record) => {
       record.state = "running";
