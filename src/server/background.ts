@@ -100,7 +100,7 @@ async function gather(
         push = await wake(Math.min(recheck, left), signal, woken);
       }
     } finally {
-      watching.abort();
+      watching.abort(WATCH_DONE);
     }
   }
 }
@@ -110,6 +110,9 @@ function after(first: SideUpdates, then: SideUpdates): SideUpdates {
   mergeSideUpdates(first, then);
   return first;
 }
+
+/** Why a wait's watch is stopped: one shared reason spares `abort()` a new `DOMException` (and its stack) per wait. */
+const WATCH_DONE = Object.freeze(new Error("The wait for news ended"));
 
 /** How long a wait on `watch()` may last before `take()` is asked again anyway. */
 const WATCH_RECHECK_MS = 2_000;
