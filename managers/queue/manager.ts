@@ -24,7 +24,7 @@ import type { QueueJobData } from "./jobs.js";
 import { QueueKeys } from "./keys.js";
 import { News } from "./news.js";
 import { type QueueManagerOptions, type ResolvedQueueOptions, resolveQueueOptions } from "./options.js";
-import { CONNECT_WAIT_MS, closeClient, loadDependencies, waitReady } from "./redis.js";
+import { CONNECT_WAIT_MS, closeClient, isNoScript, loadDependencies, waitReady } from "./redis.js";
 import { backendFailure, callBackend, createWebSide, queueOf, START_HINT, type WebSide } from "./web.js";
 import { startQueueWorker } from "./worker.js";
 
@@ -53,6 +53,8 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
   #side: Promise<WebSide> | undefined;
   /** The epoch of the queue's data as last seen; a first guess until Redis answers. */
   #epoch = newEpoch();
+  /** Whether Redis confirmed `#epoch` (a submit under it wrote a record). */
+  #epochKnown = false;
   #warnedNoWorker = false;
 
   constructor(options: QueueManagerOptions) {
@@ -132,10 +134,6 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
 
   protected async doSubmit(job: JobRequest): Promise<JobHandle> {
     const side = await this.#open();
-    const { jobId, hit } = await callBackend(side, this.#options, "submit a job", () =>
-      this.#record(side, job.cache?.key),
-    );
-    if (hit) return { jobId };
     const data: QueueJobData = {
       callbackId: job.callbackId,
       args: [...job.args],
@@ -143,26 +141,63 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
       ...(job.cache ? { cache: job.cache } : {}),
       ...(job.timeoutMs ? { timeoutMs: job.timeoutMs } : {}),
     };
-    try {
-      const queue = queueOf(side, this.#options);
-      await queue.add(job.callbackId, data, { jobId, removeOnComplete: true, removeOnFail: true, attempts: 1 });
-    } catch (error) {
-      await side.store.forget(jobId).catch(() => undefined);
-      throw backendFailure(side, this.#options, "add the job to the queue", error);
-    }
-    // Failing here is harmless: the job is queued, and the worker's claim removes the TTL too.
-    await side.store.persist(jobId).catch(() => undefined);
-    return { jobId };
-  }
-
-  /** Writes the job's record under an id that carries the queue's epoch (learnt on the first try). */
-  async #record(side: WebSide, cacheKey: string | undefined): Promise<{ jobId: string; hit: boolean }> {
     for (;;) {
       const jobId = queueJobId(this.#keys.tag, this.#epoch);
-      const reply = await side.store.submit(jobId, this.#options.retryLost, cacheKey);
-      if (typeof reply === "boolean") return { jobId, hit: reply };
-      this.#epoch = reply.epoch;
+      // Once the epoch is known and no memoised result can answer, the add goes out right behind
+      // the record's script on the same connection (Redis runs them in that order: the record is
+      // there before any worker can take the job), so a submit waits for one round trip, not two.
+      const together = this.#epochKnown && job.cache === undefined;
+      const recorded = side.store.submit(jobId, this.#options.retryLost, job.cache?.key, together);
+      const added = together ? this.#add(side, jobId, data) : undefined;
+      // Its failure is awaited below, maybe after the record's: not an unhandled rejection meanwhile.
+      added?.catch(() => undefined);
+      let reply: Awaited<typeof recorded>;
+      try {
+        reply = await recorded;
+      } catch (error) {
+        if (added) this.#unadd(side, jobId, added);
+        // Redis restarted and lost the script: the add ran without a record; again, one step at a time.
+        if (together && isNoScript(error)) {
+          this.#epochKnown = false;
+          continue;
+        }
+        throw backendFailure(side, this.#options, "submit a job", error);
+      }
+      if (typeof reply !== "boolean") {
+        // Another epoch: no record was written, and the job, if added, is dropped (a claim would skip it).
+        this.#epoch = reply.epoch;
+        if (added) this.#unadd(side, jobId, added);
+        continue;
+      }
+      this.#epochKnown = true;
+      if (reply) return { jobId };
+      await (added ?? this.#add(side, jobId, data));
+      // Failing here is harmless: the job is queued, and the worker's claim removes the TTL too.
+      void side.store.persist(jobId).catch(() => undefined);
+      return { jobId };
     }
+  }
+
+  /** Adds the job to BullMQ; on failure deletes its record (it then never runs) and throws `BACKEND`. */
+  async #add(side: WebSide, jobId: string, data: QueueJobData): Promise<void> {
+    try {
+      const queue = queueOf(side, this.#options);
+      await queue.add(data.callbackId, data, { jobId, removeOnComplete: true, removeOnFail: true, attempts: 1 });
+    } catch (error) {
+      // Not awaited: while Redis does not answer, the record's TTL removes it anyway.
+      void side.store.forget(jobId).catch(() => undefined);
+      throw backendFailure(side, this.#options, "add the job to the queue", error);
+    }
+  }
+
+  /** Takes back a job added without a record, once added (a worker would skip it anyway). */
+  #unadd(side: WebSide, jobId: string, added: Promise<void>): void {
+    added
+      .then(
+        () => queueOf(side, this.#options).remove(jobId),
+        () => undefined,
+      )
+      .catch(() => undefined);
   }
 
   protected async doTake(jobId: string): Promise<JobUpdate> {

@@ -143,6 +143,11 @@ export async function closeClient(owned: OwnedClient, timeoutMs = 1_000): Promis
   if ((client.status as string) !== "end") client.disconnect();
 }
 
+/** Whether Redis refused an EVALSHA because it does not have the script (it restarted). */
+export function isNoScript(error: unknown): boolean {
+  return error instanceof Error && error.message.startsWith("NOSCRIPT");
+}
+
 /** A Lua script run with EVALSHA, falling back to EVAL when Redis does not have it (after a restart). */
 export class Script {
   readonly #lua: string;
@@ -153,11 +158,20 @@ export class Script {
     this.#sha = createHash("sha1").update(lua).digest("hex");
   }
 
-  async run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown> {
+  /**
+   * Runs the script. `strict`: a Redis without it rejects with NOSCRIPT (see {@link isNoScript})
+   * instead of the EVAL that follows, which would run after commands sent meanwhile.
+   */
+  async run(
+    client: RedisClient,
+    keys: readonly string[],
+    args: readonly (string | number)[],
+    strict = false,
+  ): Promise<unknown> {
     try {
       return await client.evalsha(this.#sha, keys.length, ...keys, ...args);
     } catch (error) {
-      if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
+      if (strict || !isNoScript(error)) throw error;
       return client.eval(this.#lua, keys.length, ...keys, ...args);
     }
   }

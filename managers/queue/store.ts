@@ -90,13 +90,14 @@ export class JobStore {
 
   /**
    * Writes a queued record, or the memoised result as the outcome. Returns whether it was a hit,
-   * or the queue's epoch when `jobId` names another one (nothing written).
+   * or the queue's epoch when `jobId` names another one (nothing written). `strict`: rejects with
+   * NOSCRIPT when Redis lacks the script, so that nothing runs out of the order it was sent in.
    */
-  async submit(jobId: string, retry: boolean, cacheKey?: string): Promise<boolean | { epoch: string }> {
+  async submit(jobId: string, retry: boolean, cacheKey?: string, strict = false): Promise<boolean | { epoch: string }> {
     const k = this.#keys;
     const keys = [k.job(jobId), k.cache(cacheKey ?? ""), k.epoch];
     const args = [Date.now(), this.#settings.ttlMs, retry ? 1 : 0, cacheKey ? 1 : 0, epochOf(jobId, this.#keys.tag)];
-    const reply = await scripts.submit.run(this.#client, keys, args);
+    const reply = await scripts.submit.run(this.#client, keys, args, strict);
     return typeof reply === "string" ? { epoch: reply } : Number(reply) === 1;
   }
 

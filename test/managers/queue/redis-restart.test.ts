@@ -1,8 +1,11 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Queue } from "bullmq";
+import { Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
 import { QueueManager } from "../../../managers/queue/index.js";
+import { QueueKeys } from "../../../managers/queue/keys.js";
 import type { JobOutcome } from "../../../src/index.js";
 import { queueApp, sleep, startWorker, waitFor, workerStarted } from "./processes.js";
 import { freePort, startRedisServer, uniqueName } from "./redis.js";
@@ -84,6 +87,63 @@ describe("QueueManager when Redis restarts", () => {
     } finally {
       await web.close();
       await worker.stop("SIGKILL");
+      await redis.stop();
+    }
+  });
+
+  it("a submit after Redis lost its scripts writes the record before BullMQ has the job", async () => {
+    const redis = await startRedisServer();
+    const prefix = uniqueName("noscript");
+    const keys = new QueueKeys(prefix, "main");
+    const web = new QueueManager({ connection: redis.url, prefix, queueName: "main", noWorkerTimeoutMs: 0 });
+    const watcher = new Redis(redis.url);
+    const monitor = await watcher.monitor();
+    // ioredis mistakes MONITOR's first lines for replies while other commands start at once.
+    await sleep(100);
+    const admin = new Redis(redis.url);
+    const other = new Queue("other", { connection: admin, prefix });
+    // Every command Redis runs, scripts' own included, in the order it ran them.
+    const ran: string[][] = [];
+    monitor.on("monitor", (_time: string, args: string[]) => ran.push(args.map(String)));
+    try {
+      // Once a submit confirmed the queue's epoch, the record's script and BullMQ's add go out together.
+      const first = await web.submit({ callbackId: "q.echo", args: ["first"] });
+      for (let round = 0; round < 3; round++) {
+        // After a restart, another process (a worker, BullMQ's own calls) may have loaded BullMQ's
+        // scripts again but not this manager's: the record's EVALSHA fails, the add behind it runs.
+        await admin.script("FLUSH");
+        await other.add("load BullMQ's scripts", {});
+        const next = await web.submit({ callbackId: "q.echo", args: [round] });
+        expect(await web.status(next.jobId)).toBe("queued");
+      }
+      const recorded = async (id: string) => (await admin.hget(keys.job(id), "state")) === "queued";
+      const waiting = await waitFor(
+        "the adds that went out without a record to be taken back",
+        async () => {
+          const ids = await admin.lrange(keys.wait, 0, -1);
+          return (await Promise.all(ids.map(recorded))).every(Boolean) ? ids : undefined;
+        },
+        10_000,
+      );
+      expect(waiting).toHaveLength(4);
+      expect(waiting).toContain(first.jobId);
+      await sleep(200);
+
+      // A worker may take a job the moment it is in the wait list: its record was there already.
+      for (const id of waiting) {
+        const written = ran.findIndex((args) => args[0]?.toLowerCase() === "hset" && args[1] === keys.job(id));
+        const pushed = ran.findIndex(
+          (args) => /push$/i.test(args[0] ?? "") && args[1] === keys.wait && args.includes(id),
+        );
+        expect(written, `record of ${id}`).toBeGreaterThanOrEqual(0);
+        expect(pushed, `BullMQ's push of ${id}`).toBeGreaterThan(written);
+      }
+    } finally {
+      monitor.disconnect();
+      watcher.disconnect();
+      await other.close();
+      admin.disconnect();
+      await web.close();
       await redis.stop();
     }
   });
