@@ -24,6 +24,11 @@ interface LocalJob {
   /** When the job was submitted (BullMQ's timestamp). */
   readonly queuedAt: number;
   readonly claimedAt: number;
+  /**
+   * Set while the worker hands the job to its pool in the same synchronous step as the claim's
+   * answer: no message or write can have come in between, so the claim's read stands for the admit.
+   */
+  fresh: boolean;
   startedAt?: number;
   ended: boolean;
   /** The job's writes, in order: each waits for the one before, so Redis sees them in call order. */
@@ -75,10 +80,17 @@ export class LocalJobs {
       data,
       queuedAt,
       claimedAt: Date.now(),
+      fresh: true,
       ended: false,
       writes: Promise.resolve(),
       depart,
     });
+  }
+
+  /** The job left the synchronous step of its claim: a later admit reads Redis again. */
+  settle(jobId: string): void {
+    const job = this.#jobs.get(jobId);
+    if (job) job.fresh = false;
   }
 
   /** Resolves when no job is held. */
@@ -88,11 +100,18 @@ export class LocalJobs {
 
   /**
    * The pool's gate before it starts a job: reads Redis once more (after the job's earlier writes),
-   * so a cancel whose message this worker missed, or a takeover, keeps the job from starting.
+   * so a cancel whose message this worker missed, or a takeover, keeps the job from starting. A job
+   * admitted in the step of its claim needs no second read: the claim checked the same things, and
+   * nothing could arrive in between (the `started` write checks them once more anyway).
    */
-  async admit(jobId: string): Promise<boolean> {
+  admit(jobId: string): boolean | Promise<boolean> {
     const job = this.#jobs.get(jobId);
     if (job === undefined || job.ended) return false;
+    return job.fresh ? true : this.#admit(job);
+  }
+
+  async #admit(job: LocalJob): Promise<boolean> {
+    const { jobId } = job;
     let admitted = true;
     await this.#write(job, async () => {
       admitted = await this.#settings.store.heartbeat(jobId, this.#settings.owner, "queued");

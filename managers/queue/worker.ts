@@ -211,6 +211,7 @@ class QueueWorker implements RunningQueueWorker {
         // BullMQ's creation time: the job's wait in Redis counts in its queue wait.
         submittedAt: job.timestamp,
       });
+      this.#jobs.settle(jobId);
       if (signal?.aborted) this.#pool.cancel(jobId);
     });
   }
