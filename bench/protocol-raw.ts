@@ -11,19 +11,24 @@ import { startChild, stopped } from "./protocol-procs.js";
 
 const connection = { host: "127.0.0.1", port: 6379 };
 
-/** Queue.add → a worker process → waitUntilFinished: round trip p50 (one at a time) and jobs/s (`clients` at a time). */
+/**
+ * Queue.add → a worker process → waitUntilFinished: round trip p50 (one at a time) and jobs/s
+ * (`clients` at a time). `sandboxed`: the worker runs its processor in BullMQ's child processes.
+ */
 export async function rawBullmq(
   concurrency: number,
   rounds: number,
   clients: number,
   jobs: number,
+  sandboxed = false,
 ): Promise<{ p50: number; perSecond: number }> {
-  const name = `bench-raw-${process.pid}`;
+  const name = `bench-raw-${process.pid}${sandboxed ? "-sandboxed" : ""}`;
   const prefix = "bgcb-bench-raw";
   const { child } = await startChild(["bench/raw-bullmq-worker.ts"], {
     BENCH_QUEUE: name,
     BENCH_PREFIX: prefix,
     BENCH_CONCURRENCY: String(concurrency),
+    BENCH_SANDBOXED: sandboxed ? "1" : "0",
   });
   const queue = new Queue(name, { connection, prefix });
   queue.setMaxListeners(4 * clients);
