@@ -61,6 +61,7 @@ export type {
   RunningJobInfo,
   SideUpdates,
   TriggeredInput,
+  WatchOptions,
   WorkerInfo,
 } from "./manager/contract.js";
 export {

@@ -5,6 +5,8 @@ import {
   assertOptions,
   BackgroundCallbackError,
   BaseManager,
+  describeValue,
+  invalidArgument,
   type JobHandle,
   type JobRequest,
   type JobState,
@@ -14,6 +16,7 @@ import {
   newJobId,
   registerInspectable,
   unregisterInspectable,
+  type WatchOptions,
   WorkerPool,
   type WorkerPoolEvents,
 } from "../../src/index.js";
@@ -137,12 +140,16 @@ export class DiskManager extends BaseManager {
   /**
    * Resolves when the job may have news. A job this process runs is told by its own writes, at
    * once; a job of another process is noticed by one loop per manager that reads the file's
-   * change counter every `watchPollMs` while such watches are pending.
-   * @throws `MANAGER_CLOSED` after `close()`; `INVALID_ARGUMENT` for a bad id or signal.
+   * change counter every `watchPollMs` while such watches are pending. With `{ outcome: true }`, a
+   * watch of a job this process runs waits for its outcome: its start and progress leave it pending.
+   * @throws `MANAGER_CLOSED` after `close()`; `INVALID_ARGUMENT` for a bad id, signal or options.
    */
-  async watch(jobId: string, signal: AbortSignal): Promise<void> {
+  async watch(jobId: string, signal: AbortSignal, options?: WatchOptions): Promise<void> {
     this.checkWatch(jobId, signal);
-    return this.#watches.watch(jobId, signal);
+    if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+      throw invalidArgument("disk", `Expected \`options\` of watch to be an object, got ${describeValue(options)}`);
+    }
+    return this.#watches.watch(jobId, signal, options?.outcome === true);
   }
 
   /**
@@ -270,7 +277,7 @@ export class DiskManager extends BaseManager {
         const owned: OwnedJobs = new OwnedJobs(table, store, {
           error: (error) => this.#report(error),
           stop: (jobId) => this.#stop(owned, jobId),
-          changed: (jobId) => this.#watches.notify(jobId),
+          changed: (jobId, ended) => (ended ? this.#watches.notify(jobId) : this.#watches.news(jobId)),
         });
         if (!this.closed) {
           this.#upkeep.start(store, table, owned, {
@@ -327,7 +334,7 @@ export class DiskManager extends BaseManager {
     try {
       const admitted = await (await this.#open()).table.admit(jobId);
       owned.admitted(jobId, admitted);
-      if (admitted) this.#watches.notify(jobId);
+      if (admitted) this.#watches.news(jobId);
       return admitted;
     } catch (error) {
       // The file is unreachable: run the job rather than drop it; its writes will tell.

@@ -17,8 +17,11 @@ export interface OwnedEvents {
   error(error: unknown): void;
   /** Another process ended the job (cancelled or lost) first: stop it here, write nothing more. */
   stop(jobId: string): void;
-  /** A write of the job landed (or found the job ended elsewhere): a `take` now sees news. */
-  changed(jobId: string): void;
+  /**
+   * A write of the job landed (or found the job ended elsewhere): a `take` now sees news. `ended`:
+   * the job has its outcome in the file now (this write stored it, or another process did before).
+   */
+  changed(jobId: string, ended: boolean): void;
 }
 
 /** What {@link OwnedJobs.add} stores with a new job. */
@@ -166,7 +169,7 @@ export class OwnedJobs {
         const record = structuredClone(job.record);
         if (record.outcome !== undefined) return await this.#writeEnd(job, jobId, record);
         const ack = await this.#table.write(jobId, record);
-        this.#events.changed(jobId);
+        this.#events.changed(jobId, ack === undefined);
         if (ack === undefined) {
           // Cancelled or found lost by another process: that outcome stands.
           this.#jobs.delete(jobId);
@@ -191,7 +194,7 @@ export class OwnedJobs {
       won = await this.#table.end(jobId, { ...record, outcome, endedAt });
     } finally {
       this.#jobs.delete(jobId);
-      this.#events.changed(jobId);
+      this.#events.changed(jobId, true);
     }
     if (won && outcome.kind === "result" && job.cache) {
       await this.#store.set(`cache:${job.cache.key}`, outcome.value, job.cache.ttlMs);

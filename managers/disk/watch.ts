@@ -30,6 +30,8 @@ const PRUNE_EVERY_MS = 1_000;
  */
 export class DiskWatches {
   readonly #watchers = new Watchers();
+  /** Watches of this process's jobs that wait for the outcome only: a start or progress leaves them pending. */
+  readonly #outcomes = new Watchers();
   readonly #source: WatchSource;
   readonly #pollMs: number;
   /** Versions read at the latest ticks, per job: the baselines. */
@@ -52,7 +54,7 @@ export class DiskWatches {
 
   /** Pending watches. */
   get size(): number {
-    return this.#watchers.size;
+    return this.#watchers.size + this.#outcomes.size;
   }
 
   /** Whether the loop for other processes' jobs is scheduled or running. */
@@ -60,10 +62,13 @@ export class DiskWatches {
     return this.#timer !== undefined || this.#ticking;
   }
 
-  watch(jobId: string, signal: AbortSignal): Promise<void> {
+  /** `outcome`: wait for the outcome only (a job of another process still wakes at any news). */
+  watch(jobId: string, signal: AbortSignal, outcome = false): Promise<void> {
     if (this.#closed) return Promise.resolve();
+    const local = this.#source.isLocal(jobId);
+    if (local && outcome) return this.#outcomes.watch(jobId, signal);
     const done = this.#watchers.watch(jobId, signal);
-    if (this.#source.isLocal(jobId)) return done;
+    if (local) return done;
     this.#polled++;
     const unread = !this.#seen.has(jobId);
     if (unread) this.#unread.add(jobId);
@@ -77,8 +82,14 @@ export class DiskWatches {
     });
   }
 
-  /** The job may have news: wakes its watches. */
+  /** The job may have ended: wakes all its watches. */
   notify(jobId: string): void {
+    this.#watchers.notify(jobId);
+    this.#outcomes.notify(jobId);
+  }
+
+  /** This process's job started, or a write of its progress or side updates landed, and it has no outcome. */
+  news(jobId: string): void {
     this.#watchers.notify(jobId);
   }
 
@@ -87,6 +98,7 @@ export class DiskWatches {
     this.#closed = true;
     this.#stop();
     this.#watchers.closeAll();
+    this.#outcomes.closeAll();
     this.#seen.clear();
     this.#unread.clear();
   }

@@ -98,6 +98,17 @@ export interface ManagerCapabilities {
   readonly shared: boolean;
 }
 
+/** Options of a manager's `watch`. */
+export interface WatchOptions {
+  /**
+   * The caller waits for the job's outcome only (the app server's first response): a manager may
+   * leave the watch pending through the job's start, progress and side updates, and resolve it at
+   * the outcome. A hint: a manager may ignore it and resolve at any news, as without it.
+   * @default false
+   */
+  readonly outcome?: boolean;
+}
+
 /**
  * The contract every manager implements: DiskManager, QueueManager and yours.
  * `docs/writing-a-manager.md` has it as a table; `background-callbacks/testing` checks it.
@@ -149,7 +160,7 @@ export interface BackgroundCallbackManager {
    * An unknown id resolves when `signal` aborts or the manager closes (or early, as above).
    * Callers without it poll `take()`.
    */
-  watch?(jobId: string, signal: AbortSignal): Promise<void>;
+  watch?(jobId: string, signal: AbortSignal, options?: WatchOptions): Promise<void>;
 
   /**
    * Optional. How many jobs will start before this one while it is queued (0: it starts next);

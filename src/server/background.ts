@@ -73,7 +73,7 @@ async function gather(
   for (;;) {
     // Watch before taking, so news that lands between the take and the wait still wakes us.
     const watching = new AbortController();
-    const woken = push ? watchFor(manager, jobId, watching.signal) : undefined;
+    const woken = push ? watchFor(manager, jobId, watching.signal, untilOutcome) : undefined;
     try {
       const update = await manager.take(jobId);
       if (update.progress !== undefined) progress = { value: mergeProgress(progress?.value, update.progress) };
@@ -117,10 +117,19 @@ const WATCH_DONE = Object.freeze(new Error("The wait for news ended"));
 /** How long a wait on `watch()` may last before `take()` is asked again anyway. */
 const WATCH_RECHECK_MS = 2_000;
 
+/** The options of a wait for the outcome only: the job's start and progress need not wake it. */
+const OUTCOME_ONLY = Object.freeze({ outcome: true });
+
 /** The manager's `watch` as a promise of whether it worked: `false` when it rejected. */
-function watchFor(manager: BackgroundCallbackManager, jobId: string, signal: AbortSignal): Promise<boolean> {
+function watchFor(
+  manager: BackgroundCallbackManager,
+  jobId: string,
+  signal: AbortSignal,
+  untilOutcome: boolean,
+): Promise<boolean> {
   try {
-    return (manager.watch as NonNullable<BackgroundCallbackManager["watch"]>)(jobId, signal).then(
+    const watch = manager.watch as NonNullable<BackgroundCallbackManager["watch"]>;
+    return (untilOutcome ? watch.call(manager, jobId, signal, OUTCOME_ONLY) : watch.call(manager, jobId, signal)).then(
       () => true,
       () => false,
     );

@@ -129,3 +129,46 @@ describe("DiskManager.watch across processes", () => {
     }
   }, 120_000);
 });
+
+describe("DiskManager.watch for the outcome only", () => {
+  it("a job run here: the watch stays pending through its start and progress, and wakes at its outcome", async () => {
+    const path = tempFile();
+    const dir = join(path, "..");
+    const manager = new DiskManager({ path, workerModule: raceJobs });
+    try {
+      const { jobId } = await manager.submit({ callbackId: "disk.steps", args: [dir, 2] });
+      const outcomeOnly = new AbortController();
+      let woken = false;
+      const watch = manager.watch(jobId, outcomeOnly.signal, { outcome: true }).then(() => {
+        woken = true;
+      });
+      // Its start and its first progress wake a plain watch; the outcome watch stays pending.
+      await until(async () => (await manager.status(jobId)) === "running", "the job runs");
+      const plain = new AbortController();
+      const progressed = manager.watch(jobId, plain.signal);
+      writeFileSync(join(dir, "step-1"), "");
+      expect(await settles(progressed), "the plain watch wakes at the progress").toBe(true);
+      expect((await manager.take(jobId)).progress).toBe(1);
+      expect(woken, "the outcome watch woke at a start or a progress").toBe(false);
+      writeFileSync(join(dir, "step-2"), "");
+      expect(await settles(watch), "the outcome watch wakes at the outcome").toBe(true);
+      expect((await manager.take(jobId)).outcome).toEqual({ kind: "result", value: 2 });
+      expect(manager.watching).toBe(0);
+    } finally {
+      await manager.close();
+    }
+  }, 60_000);
+
+  it("rejects options that are not an object", async () => {
+    const manager = new DiskManager({ path: tempFile() });
+    try {
+      const controller = new AbortController();
+      await expect(manager.watch("job-1", controller.signal, 5 as never)).rejects.toMatchObject({
+        code: "INVALID_ARGUMENT",
+        message: expect.stringContaining("Expected `options` of watch to be an object, got `5` (number)"),
+      });
+    } finally {
+      await manager.close();
+    }
+  });
+});
