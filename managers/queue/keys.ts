@@ -93,8 +93,9 @@ export class QueueKeys {
   }
 
   /**
-   * Pub/sub channel of job news; messages are job ids. The scripts that change what a poller sees
-   * (a start, progress, side updates, an outcome) publish on it in the same atomic step.
+   * Pub/sub channel of job news; messages are job ids (an outcome), or job ids followed by `:`
+   * (other news). The scripts that change what a poller sees (a start, progress, side updates, an
+   * outcome) publish on it in the same atomic step.
    */
   get newsChannel(): string {
     return `${this.#base}news`;

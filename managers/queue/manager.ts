@@ -17,6 +17,7 @@ import {
   registerQueueWorkerSource,
   unregisterInspectable,
   unregisterQueueWorkerSource,
+  type WatchOptions,
 } from "../../src/index.js";
 import { newEpoch, queueJobId } from "./ids.js";
 import { inspectQueue } from "./inspect.js";
@@ -229,12 +230,16 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
    * that write publish in the same atomic step. One subscriber connection per manager, opened by
    * the first watch. Resolves early (callers then `take()`) when the subscription is confirmed
    * after the watch began, when the connection to Redis is lost, and at `close()`; never rejects
-   * for backend trouble.
-   * @throws `MANAGER_CLOSED` after `close()`; `INVALID_ARGUMENT` for a bad id or signal.
+   * for backend trouble. With `{ outcome: true }` the job's start, progress and side updates do
+   * not resolve it; its end does.
+   * @throws `MANAGER_CLOSED` after `close()`; `INVALID_ARGUMENT` for a bad id, signal or options.
    */
-  async watch(jobId: string, signal: AbortSignal): Promise<void> {
+  async watch(jobId: string, signal: AbortSignal, options?: WatchOptions): Promise<void> {
     this.checkWatch(jobId, signal);
-    const pending = this.#news.watch(jobId, signal);
+    if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
+      throw invalidArgument("queue", `Expected \`options\` of watch to be an object, got ${describeValue(options)}`);
+    }
+    const pending = this.#news.watch(jobId, signal, options?.outcome === true);
     if (!this.#news.live) {
       this.#open().then(
         (side) => this.#news.start(side.client.client),

@@ -1,6 +1,7 @@
 import { Watchers } from "../../src/index.js";
 import { isCluster, type RedisClient } from "./options.js";
 import { closeClient, type OwnedClient } from "./redis.js";
+import { NOT_ENDED } from "./scripts.js";
 
 /**
  * The web side of `watch`: the pending watches of one manager and ONE subscriber connection that
@@ -15,6 +16,8 @@ import { closeClient, type OwnedClient } from "./redis.js";
  */
 export class News {
   readonly #watchers = new Watchers();
+  /** Watches that wait for the outcome only: news of a start or progress leaves them pending. */
+  readonly #outcomes = new Watchers();
   readonly #channel: string;
   #sub: OwnedClient | undefined;
   #subscribing: Promise<void> | undefined;
@@ -27,7 +30,7 @@ export class News {
 
   /** Pending watches (for tests and metrics). */
   get size(): number {
-    return this.#watchers.size;
+    return this.#watchers.size + this.#outcomes.size;
   }
 
   /** Whether the subscription is confirmed: news published from now on reaches the watches. */
@@ -35,14 +38,23 @@ export class News {
     return this.#live;
   }
 
-  /** Resolves at news of `jobId`, when `signal` aborts, at a (re)subscription, a disconnect or `close()`. */
-  watch(jobId: string, signal: AbortSignal): Promise<void> {
-    return this.#watchers.watch(jobId, signal);
+  /**
+   * Resolves at news of `jobId` (`outcome`: at its end only), when `signal` aborts, at a
+   * (re)subscription, a disconnect or `close()`.
+   */
+  watch(jobId: string, signal: AbortSignal, outcome = false): Promise<void> {
+    return (outcome ? this.#outcomes : this.#watchers).watch(jobId, signal);
   }
 
   /** Ends the watches of `jobId` at once (a change this process made itself). */
   notify(jobId: string): void {
     this.#watchers.notify(jobId);
+    this.#outcomes.notify(jobId);
+  }
+
+  #closeAll(): void {
+    this.#watchers.closeAll();
+    this.#outcomes.closeAll();
   }
 
   /**
@@ -63,7 +75,7 @@ export class News {
   async close(): Promise<void> {
     this.#closed = true;
     this.#live = false;
-    this.#watchers.closeAll();
+    this.#closeAll();
     const sub = this.#sub;
     this.#sub = undefined;
     if (sub !== undefined) await closeClient(sub);
@@ -79,14 +91,16 @@ export class News {
     client.on("error", (error: Error) => {
       owned.lastError = error;
     });
-    client.on("message", (channel: string, jobId: string) => {
-      if (channel === this.#channel) this.#watchers.notify(jobId);
+    client.on("message", (channel: string, message: string) => {
+      if (channel !== this.#channel) return;
+      if (message.endsWith(NOT_ENDED)) this.#watchers.notify(message.slice(0, -NOT_ENDED.length));
+      else this.notify(message);
     });
     client.on("ready", () => void this.#subscribe());
     client.on("close", () => {
       if (!this.#live) return;
       this.#live = false;
-      this.#watchers.closeAll();
+      this.#closeAll();
     });
     client.connect().catch(() => undefined);
     return owned;
@@ -101,7 +115,7 @@ export class News {
         () => {
           if (this.#closed || this.#sub !== sub) return;
           this.#live = true;
-          this.#watchers.closeAll();
+          this.#closeAll();
         },
         () => undefined,
       )

@@ -15,17 +15,24 @@
  * takes two more ARGV after those listed: the news channel and the job id (see `NEWS`).
  */
 
+/** What ends a news message about a job that has not ended (job ids never contain it). */
+export const NOT_ENDED = ":";
+
 /** How long the set of lost jobs keeps an entry: `inspect()` counts the last hour. */
 export const LOST_KEEP_MS = 3_600_000;
 
 /**
  * Tells every web process that the job may have news, in the same atomic step as the write, so a
  * watcher subscribed before a read that found nothing cannot miss it. A script that includes it
- * takes the news channel and the job id as its last two ARGV.
+ * takes the news channel and the job id as its last two ARGV. The message is the job id when the
+ * job ended, and the job id followed by {@link NOT_ENDED} for other news (a start, progress, side
+ * updates), which a watch that waits for the outcome only sleeps through.
  */
 const NEWS = `
-local function news()
-  redis.call('PUBLISH', ARGV[#ARGV - 1], ARGV[#ARGV])
+local function news(ended)
+  local message = ARGV[#ARGV]
+  if not ended then message = message .. '${NOT_ENDED}' end
+  redis.call('PUBLISH', ARGV[#ARGV - 1], message)
 end
 `;
 
@@ -55,7 +62,7 @@ local function finish_job(job, props, outcome, now, ttl)
   redis.call('PEXPIRE', job, ttl)
   redis.call('PEXPIRE', props, ttl)
   record_lost(job, outcome, now)
-  news()
+  news(true)
 end
 `;
 

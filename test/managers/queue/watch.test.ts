@@ -171,4 +171,40 @@ describe("QueueManager.watch: news over Redis pub/sub, one subscriber connection
     expect(await settles(pending)).toBe(true);
     await expect(manager.watch("some-job", signal)).rejects.toMatchObject({ code: "MANAGER_CLOSED" });
   });
+  it("a watch for the outcome only sleeps through the start and progress, and wakes at the end written elsewhere", async () => {
+    const { manager } = create();
+    // The first watch ends when the subscription is confirmed: after it, watches wait for news.
+    const first = new AbortController();
+    expect(await settles(manager.watch("warm-up", first.signal))).toBe(true);
+    first.abort();
+    const { jobId } = await manager.submit({ callbackId: "q.wait", args: [60_000] });
+    const outcomeOnly = new AbortController();
+    let woken = false;
+    const watch = manager.watch(jobId, outcomeOnly.signal, { outcome: true }).then(() => {
+      woken = true;
+    });
+    const plain = new AbortController();
+    const started = manager.watch(jobId, plain.signal);
+    // The worker starts after both watches: its start and progress are news that a plain watch wakes at.
+    await manager.startWorker();
+    expect(await settles(started), "a plain watch missed the start").toBe(true);
+    await waitFor("the progress", async () => (await manager.take(jobId)).progress !== undefined, 30_000);
+    expect(woken, "the outcome watch woke at the start or the progress").toBe(false);
+    // Another manager on the queue cancels: only Redis's message can wake this one.
+    const elsewhere = new QueueManager({ connection: url, prefix, queueName: manager.queueName });
+    managers.push(elsewhere);
+    await elsewhere.cancel(jobId);
+    expect(await settles(watch), "the outcome watch missed the end").toBe(true);
+    expect((await manager.take(jobId)).outcome).toEqual({ kind: "cancelled" });
+    expect(manager.watching).toBe(0);
+  });
+
+  it("rejects watch options that are not an object", async () => {
+    const { manager } = create();
+    const controller = new AbortController();
+    await expect(manager.watch("job-1", controller.signal, 5 as never)).rejects.toMatchObject({
+      code: "INVALID_ARGUMENT",
+      message: expect.stringContaining("Expected `options` of watch to be an object, got `5` (number)"),
+    });
+  });
 });
