@@ -108,7 +108,10 @@ export class DiskManager extends BaseManager {
   protected doTake(jobId: string): Promise<JobUpdate> {
     return this.#flow.track(
       (async () => {
-        const { table } = await this.#open();
+        const { table, owned } = await this.#open();
+        // A job this process ended without updates: its row is final, known here, nothing to acknowledge.
+        const ended = owned.takeEnded(jobId);
+        if (ended !== undefined) return updateSince(ended, ended.seq);
         // Settle a dead owner's job first, so that the take below sees its final row.
         const job = await this.#read(jobId);
         if (job === undefined) return {};

@@ -39,8 +39,13 @@ export interface NewJob {
  * coalesced: a burst of progress becomes a few writes of the newest state, never out of order.
  * Every write is conditional on the job having no outcome, so the first outcome stored wins.
  */
+/** Most ended jobs whose final row {@link OwnedJobs.takeEnded} keeps for their first take. */
+const MAX_ENDED = 1_024;
+
 export class OwnedJobs {
   readonly #jobs = new Map<string, Owned>();
+  /** Rows this process's end wrote (it won), of jobs without updates, until a take reads them or they expire. */
+  readonly #ended = new Map<string, { readonly record: StoredJob; readonly expires: number }>();
   readonly #line = new WaitingLine();
   readonly #table: JobTable;
   readonly #store: DiskStore;
@@ -142,6 +147,18 @@ export class OwnedJobs {
     return written;
   }
 
+  /**
+   * The final row of a job whose outcome this process stored, when the job had no progress or side
+   * updates (so no take has anything to acknowledge): the row as it is in the file, which no
+   * process changes any more. Read once; `undefined` for any other job, or once the row expired.
+   */
+  takeEnded(jobId: string): StoredJob | undefined {
+    const ended = this.#ended.get(jobId);
+    if (ended === undefined) return undefined;
+    this.#ended.delete(jobId);
+    return Date.now() <= ended.expires ? ended.record : undefined;
+  }
+
   /** Resolves when every pending write has landed. */
   async settle(): Promise<void> {
     await Promise.allSettled([...this.#jobs.values()].map((job) => job.writing));
@@ -192,6 +209,7 @@ export class OwnedJobs {
     let won = false;
     try {
       won = await this.#table.end(jobId, { ...record, outcome, endedAt });
+      if (won && record.seq === 0) this.#remember(jobId, record, endedAt + this.#table.ttlMs);
     } finally {
       this.#jobs.delete(jobId);
       this.#events.changed(jobId, true);
@@ -199,5 +217,11 @@ export class OwnedJobs {
     if (won && outcome.kind === "result" && job.cache) {
       await this.#store.set(`cache:${job.cache.key}`, outcome.value, job.cache.ttlMs);
     }
+  }
+
+  #remember(jobId: string, record: StoredJob, expires: number): void {
+    this.#ended.set(jobId, { record, expires });
+    // Ends nobody takes (a page that went away) are dropped oldest first.
+    if (this.#ended.size > MAX_ENDED) this.#ended.delete(this.#ended.keys().next().value as string);
   }
 }

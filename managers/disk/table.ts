@@ -26,6 +26,11 @@ export class JobTable {
     this.#ttlMs = ttlMs;
   }
 
+  /** How long an ended job's row lives after its end. */
+  get ttlMs(): number {
+    return this.#ttlMs;
+  }
+
   /** Writes a new row. An unended job's row has no expiry: only its owner's lease decides. */
   async insert(jobId: string, job: StoredJob): Promise<void> {
     const expires = job.endedAt === undefined ? null : job.endedAt + this.#ttlMs;

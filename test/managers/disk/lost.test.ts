@@ -115,4 +115,27 @@ describe("DiskManager: records of unended jobs", () => {
       await Promise.all([owner.close(), other.close()]);
     }
   });
+
+  it("the owner's takes of a job it ended read what the file holds: the outcome, then nothing once it expired", async () => {
+    const path = tempFile();
+    const trace = join(path, "..", "trace");
+    const ttlMs = 2_000;
+    const owner = new DiskManager({ path, workerModule: raceJobs, ttlMs, sweepIntervalMs: 50 });
+    const other = new DiskManager({ path, workerModule: raceJobs, ttlMs });
+    try {
+      const first = await owner.submit({ callbackId: "disk.append", args: [trace, "a"] });
+      const second = await owner.submit({ callbackId: "disk.append", args: [trace, "b"] });
+      await until(async () => (await other.status(second.jobId)) === "done", "both jobs end");
+      const result = { outcome: { kind: "result", value: "a" } };
+      // Taken twice here and once by another process: the same one outcome each time.
+      expect(await owner.take(first.jobId)).toEqual(result);
+      expect(await owner.take(first.jobId)).toEqual(result);
+      expect(await other.take(first.jobId)).toEqual(result);
+      // Not taken here before it expired: nothing, as the file says.
+      await until(async () => (await other.status(second.jobId)) === "unknown", "the second job expires", 10_000);
+      expect(await owner.take(second.jobId)).toEqual({});
+    } finally {
+      await Promise.all([owner.close(), other.close()]);
+    }
+  });
 });
