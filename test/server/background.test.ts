@@ -66,11 +66,18 @@ describe("background callbacks over HTTP", () => {
   it("noUpdate and PreventUpdate end with 204; noUpdate with setProps sends only the side update", async () => {
     expect((await client.runJob(body("noupdate-out", "noupdate-in", "plain"))).polls.at(-1)?.status).toBe(204);
     expect((await client.runJob(body("noupdate-out", "noupdate-in", "prevent"))).polls.at(-1)?.status).toBe(204);
+    // The side update reaches the page once: with the outcome (a 200 with an empty response), or —
+    // when it was taken before the job ended, as a slow machine makes happen — in the first
+    // response or an earlier poll, and then the outcome alone is a 204.
     const withProps = await client.runJob(body("noupdate-out", "noupdate-in", "props"));
-    expect(withProps.polls.at(-1)).toEqual({
-      status: 200,
-      body: { multi: true, response: {}, sideUpdate: { secondary: { children: "only a side update" } } },
-    });
+    const sideUpdate = { secondary: { children: "only a side update" } };
+    const answers = [withProps.first, ...withProps.polls.map((poll) => poll.body)] as Record<string, unknown>[];
+    expect(answers.filter((answer) => answer.sideUpdate !== undefined).map((answer) => answer.sideUpdate)).toEqual([
+      sideUpdate,
+    ]);
+    const last = withProps.polls.at(-1);
+    if (last?.status === 200) expect(last.body).toEqual({ multi: true, response: {}, sideUpdate });
+    else expect(last?.status).toBe(204);
   });
 
   it("a throwing job reaches the browser as an error, never as a silent 204", async () => {
