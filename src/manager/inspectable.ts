@@ -1,4 +1,5 @@
 import type { BackgroundCallbackManager } from "./contract.js";
+import { globalSet } from "./global-set.js";
 
 /** A manager that `npx background-callbacks status <module>` can report on. */
 export interface InspectableManager extends BackgroundCallbackManager {
@@ -7,11 +8,7 @@ export interface InspectableManager extends BackgroundCallbackManager {
   describe(): string;
 }
 
-// Kept on globalThis: the CLI and the app may load two copies of this module (source and built).
-const REGISTRY = Symbol.for("background-callbacks.inspectableManagers");
-const registry = globalThis as { [REGISTRY]?: Set<InspectableManager> };
-registry[REGISTRY] ??= new Set();
-const managers: Set<InspectableManager> = registry[REGISTRY];
+const managers = globalSet<InspectableManager>("inspectableManagers");
 
 /**
  * Called by a manager with `inspect` when it is created, so that the status command finds the

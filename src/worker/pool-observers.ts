@@ -1,4 +1,5 @@
 import type { JobOutcome } from "../manager/contract.js";
+import { globalSet } from "../manager/global-set.js";
 
 /** A job as pool observers see it. Times are ms since the epoch. */
 export interface ObservedJob {
@@ -29,11 +30,7 @@ export interface PoolObserver {
   ended?(job: EndedJob): void;
 }
 
-// Kept on globalThis: the CLI and the app may load two copies of this module (source and built).
-const REGISTRY = Symbol.for("background-callbacks.poolObservers");
-const registry = globalThis as { [REGISTRY]?: Set<PoolObserver> };
-registry[REGISTRY] ??= new Set();
-const observers: Set<PoolObserver> = registry[REGISTRY];
+const observers = globalSet<PoolObserver>("poolObservers");
 
 /**
  * Adds an observer of every worker pool in this process; returns the function that removes it.

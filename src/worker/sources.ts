@@ -1,3 +1,5 @@
+import { globalSet } from "../manager/global-set.js";
+
 /** A running queue worker, as the worker CLI controls it. */
 export interface RunningQueueWorker {
   /** Stops taking jobs, lets running ones finish within `graceMs`, then hands them back or marks them lost. */
@@ -22,11 +24,7 @@ export interface QueueWorkerOptions {
   log(event: Record<string, unknown>): void;
 }
 
-// Kept on globalThis: the CLI and the app may load two copies of this module (source and built).
-const REGISTRY = Symbol.for("background-callbacks.queueWorkerSources");
-const registry = globalThis as { [REGISTRY]?: Set<QueueWorkerSource> };
-registry[REGISTRY] ??= new Set();
-const sources: Set<QueueWorkerSource> = registry[REGISTRY];
+const sources = globalSet<QueueWorkerSource>("queueWorkerSources");
 
 /** Called by managers that take jobs from a queue, when they are created. */
 export function registerQueueWorkerSource(source: QueueWorkerSource): void {
