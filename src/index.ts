@@ -85,6 +85,7 @@ export {
 } from "./manager/validate.js";
 export { Watchers } from "./manager/watchers.js";
 export type { MetricsOptions } from "./metrics/options.js";
+export { hardenServer } from "./server/node.js";
 export { isNoUpdate, noUpdate, PreventUpdate } from "./worker/outcome.js";
 export { WorkerPool, type WorkerPoolEvents, type WorkerPoolOptions } from "./worker/pool.js";
 export { type EndedJob, type ObservedJob, observePools, type PoolObserver } from "./worker/pool-observers.js";

@@ -1,7 +1,9 @@
 import { IncomingMessage, type OutgoingHttpHeaders, type Server, ServerResponse, STATUS_CODES } from "node:http";
+import { Server as NetServer } from "node:net";
 import type { Duplex } from "node:stream";
 import { RequestError as AdapterRequestError, getRequestListener } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
+import { describeValue, invalidArgument } from "../errors.js";
 import { withReadBody } from "./payload.js";
 import { textOf } from "./respond.js";
 
@@ -239,12 +241,31 @@ function answerFailure(res: ServerResponse, error: unknown): void {
   else answer(res, 500, "Internal server error");
 }
 
+/** Servers {@link hardenServer} has handled already: a second call adds nothing. */
+const hardened = new WeakSet<NetServer>();
+
 /**
- * Makes a node:http server answer what never reaches a listener: malformed framing (`400`,
- * `408`, `431`, then close) and `CONNECT` (`405`). Without it a broken request is dropped
- * silently and a CONNECT leaves its connection to time out.
+ * Makes a node:http (or node:https) server answer what never reaches a listener: malformed
+ * framing (`400`, `408`, `431`, then close) and `CONNECT` (`405`). Without it Node answers broken
+ * framing with a bare `400` and a CONNECT leaves its connection open until it times out. `app.run()`
+ * does this itself; call it on a server you create around `app.listener`. Idempotent.
+ *
+ * @example
+ * ```ts
+ * const server = hardenServer(http.createServer(app.listener));
+ * server.listen(8050);
+ * ```
+ * @throws `INVALID_ARGUMENT` when `server` is not a node:http or node:https server.
  */
-export function hardenServer(server: Server): Server {
+export function hardenServer<S extends Server>(server: S): S {
+  if (!(server instanceof NetServer) || typeof (server as { setTimeout?: unknown }).setTimeout !== "function") {
+    throw invalidArgument(
+      "server",
+      `Expected \`server\` to be a node:http or node:https server (\`http.createServer(app.listener)\`), got ${describeValue(server)}`,
+    );
+  }
+  if (hardened.has(server)) return server;
+  hardened.add(server);
   server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
     const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
     if (error.code === "ECONNRESET" || !socket.writable || inFlight?.headersSent) {

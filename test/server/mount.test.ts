@@ -1,7 +1,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callback, Dash, html, Input, Output } from "../../src/index.js";
+import { callback, Dash, hardenServer, html, Input, Output } from "../../src/index.js";
+import { request, sendRaw } from "../fixtures/raw-http.js";
 
 // One app mounted the way Express's `app.use("/dash", dash.listener)` does: the framework strips
 // "/dash" from the URL before the app sees it, while the browser keeps using "/dash/...".
@@ -12,14 +13,16 @@ callback(
   (n: number | null) => `n=${n}`,
 );
 
-const server = createServer((req, res) => {
-  if (!req.url?.startsWith("/dash/")) {
-    res.writeHead(404).end("outside the app");
-    return;
-  }
-  req.url = req.url.slice("/dash".length);
-  app.listener(req, res);
-});
+const server = hardenServer(
+  createServer((req, res) => {
+    if (!req.url?.startsWith("/dash/")) {
+      res.writeHead(404).end("outside the app");
+      return;
+    }
+    req.url = req.url.slice("/dash".length);
+    app.listener(req, res);
+  }),
+);
 let base = "";
 
 beforeAll(async () => {
@@ -63,5 +66,25 @@ describe("an app mounted inside another server", () => {
     expect(() => new Dash({ requestsPathnamePrefix: "dash" })).toThrow(
       /`requestsPathnamePrefix` to start and end with "\/"/,
     );
+  });
+
+  it("answers broken framing and CONNECT itself once hardened, and stays up", async () => {
+    const { port } = server.address() as AddressInfo;
+    const broken = await sendRaw(port, request("GET /dash/ HTTP/1.1", ["Host x"]));
+    expect(broken.status).toBe(400);
+    expect(broken.headers.connection).toBe("close");
+    const connect = await sendRaw(port, request("CONNECT 127.0.0.1:1 HTTP/1.1", ["Host: 127.0.0.1"]));
+    expect(connect.status).toBe(405);
+    expect(connect.headers.allow).toBe("GET, HEAD, POST");
+    expect((await fetch(`${base}_dash-layout`)).status).toBe(200);
+  });
+
+  it("hardens a server once however often it is called, and refuses what is not a server", () => {
+    const listeners = server.listenerCount("clientError");
+    expect(hardenServer(server)).toBe(server);
+    expect(server.listenerCount("clientError")).toBe(listeners);
+    for (const bad of [undefined, null, {}, app.listener, { on() {} }]) {
+      expect(() => hardenServer(bad as never)).toThrow(/Expected `server` to be a node:http or node:https server/);
+    }
   });
 });
