@@ -5,29 +5,12 @@
  * (the DiskManager's pool, the queue worker CLI) load this module for its jobs.
  */
 import { callback, Dash, html, Input, isWorkerProcess, Output } from "background-callbacks";
-import { DiskManager } from "background-callbacks/managers/disk";
-import { QueueManager } from "background-callbacks/managers/queue";
+import { benchManager } from "./protocol-manager.js";
 
-const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 1);
 /** Wall-clock milliseconds with sub-millisecond precision, comparable between processes of one machine. */
 const now = () => performance.timeOrigin + performance.now();
 
-export const manager =
-  process.env.BENCH_MANAGER === "queue"
-    ? new QueueManager({
-        connection: process.env.REDIS_URL ?? "redis://127.0.0.1:6379",
-        queueName: process.env.BENCH_QUEUE ?? "bench-protocol",
-        prefix: process.env.BENCH_PREFIX ?? "bgcb-bench",
-        concurrency: CONCURRENCY,
-        // The backlog phase stops the worker for a few seconds: its jobs must neither expire nor be lost.
-        noWorkerTimeoutMs: 0,
-        leaseMs: 120_000,
-      })
-    : new DiskManager({
-        path: process.env.BENCH_DB ?? "bench-protocol.sqlite",
-        workerModule: new URL(import.meta.url).pathname,
-        concurrency: CONCURRENCY,
-      });
+export const manager = benchManager(process.env, new URL(import.meta.url).pathname);
 
 export const ours = new Dash({ backgroundCallbackManager: manager });
 export const dashStyle = new Dash({ backgroundCallbackManager: manager, firstResponseWaitMs: 0, longPollMs: 0 });

@@ -63,6 +63,17 @@ export function cpuMs(pid: number): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
+/** CPU time (ms) a process and its descendants alive now have used so far; 0 for one that is gone. */
+export function treeCpuMs(pid: number): number {
+  return processTree(pid).reduce((sum, each) => {
+    try {
+      return sum + cpuMs(each);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
 /** A process and all its descendants. */
 export function processTree(pid: number): number[] {
   const found = [pid];

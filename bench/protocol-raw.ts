@@ -7,9 +7,56 @@ import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import Keyv from "keyv";
 import { quantile } from "./protocol-client.js";
-import { startChild, stopped } from "./protocol-procs.js";
+import { startChild, stopped, treeCpuMs } from "./protocol-procs.js";
 
 const connection = { host: "127.0.0.1", port: 6379 };
+
+/** What {@link roundTrips} measured. */
+export type Trips = {
+  /** Round trip p50, one at a time, ms. */
+  p50: number;
+  /** Round trips per s, `clients` at a time. */
+  perSecond: number;
+  /** CPU of this process per round trip, `clients` at a time, ms (all its threads). */
+  cpu: number;
+  /** CPU of the processes `otherCpu` reads per round trip, `clients` at a time, ms; 0 without it. */
+  otherCpu: number;
+};
+
+/**
+ * `once` 10 times to warm up, `rounds` times one at a time, then `jobs` times `clients` at a time.
+ * `otherCpu` reads the CPU (ms) the processes that run the jobs have used so far.
+ */
+export async function roundTrips(
+  once: (i: number) => Promise<unknown>,
+  { rounds, clients, jobs }: { rounds: number; clients: number; jobs: number },
+  otherCpu: () => number = () => 0,
+): Promise<Trips> {
+  for (let i = 0; i < 10; i++) await once(i);
+  const times: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const begin = performance.now();
+    await once(i);
+    times.push(performance.now() - begin);
+  }
+  let next = 0;
+  const cpu = process.cpuUsage();
+  const other = otherCpu();
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < jobs) await once(next++);
+    }),
+  );
+  const elapsed = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return {
+    p50: quantile(times, 0.5),
+    perSecond: (jobs * 1000) / elapsed,
+    cpu: (used.user + used.system) / 1000 / jobs,
+    otherCpu: (otherCpu() - other) / jobs,
+  };
+}
 
 /**
  * Queue.add → a worker process → waitUntilFinished: round trip p50 (one at a time) and jobs/s
@@ -21,7 +68,7 @@ export async function rawBullmq(
   clients: number,
   jobs: number,
   sandboxed = false,
-): Promise<{ p50: number; perSecond: number }> {
+): Promise<Trips> {
   const name = `bench-raw-${process.pid}${sandboxed ? "-sandboxed" : ""}`;
   const prefix = "bgcb-bench-raw";
   const { child } = await startChild(["bench/raw-bullmq-worker.ts"], {
@@ -37,21 +84,7 @@ export async function rawBullmq(
   const once = async (i: number) =>
     (await queue.add("noop", { i }, { removeOnComplete: 5_000, removeOnFail: true })).waitUntilFinished(events);
   try {
-    for (let i = 0; i < 10; i++) await once(i);
-    const times: number[] = [];
-    for (let i = 0; i < rounds; i++) {
-      const begin = performance.now();
-      await once(i);
-      times.push(performance.now() - begin);
-    }
-    let next = 0;
-    const start = performance.now();
-    await Promise.all(
-      Array.from({ length: clients }, async () => {
-        while (next < jobs) await once(next++);
-      }),
-    );
-    return { p50: quantile(times, 0.5), perSecond: (jobs * 1000) / (performance.now() - start) };
+    return await roundTrips(once, { rounds, clients, jobs }, () => treeCpuMs(child.pid as number));
   } finally {
     await queue.obliterate({ force: true });
     await Promise.all([queue.close(), events.close()]);
@@ -61,17 +94,20 @@ export async function rawBullmq(
 
 /** Keyv on @keyv/sqlite: set then get of one small record, p50 ms. */
 export async function rawKeyv(rounds: number): Promise<number> {
+  return (await rawKeyvTrips({ rounds, clients: 1, jobs: 0 })).p50;
+}
+
+/** Keyv on @keyv/sqlite: set then get of one small record, one at a time and `clients` at a time. */
+export async function rawKeyvTrips(sizes: { rounds: number; clients: number; jobs: number }): Promise<Trips> {
   const dir = mkdtempSync(join(tmpdir(), "bgcb-bench-keyv-"));
   const keyv = new Keyv({ store: new KeyvSqlite(`sqlite://${join(dir, "k.sqlite")}`) });
   try {
-    const times: number[] = [];
-    for (let i = 0; i < rounds + 10; i++) {
-      const begin = performance.now();
+    let n = 0; // a new key each time, as each job has its own record
+    return await roundTrips(async () => {
+      const i = n++;
       await keyv.set(`job-${i}`, { status: "done", outcome: { value: i } });
       await keyv.get(`job-${i}`);
-      if (i >= 10) times.push(performance.now() - begin);
-    }
-    return quantile(times, 0.5);
+    }, sizes);
   } finally {
     await keyv.disconnect();
     rmSync(dir, { recursive: true, force: true });

@@ -3,8 +3,9 @@
  * same server configured as Dash behaves (`firstResponseWaitMs: 0, longPollMs: 0`) and next to raw
  * BullMQ and raw Keyv round trips, all in one run (the machine is shared: read the ratios). Each
  * web process is a child process serving the app of bench/protocol-app.ts on loopback; the
- * QueueManager's jobs run on one `background-callbacks worker` process. Prints a table with the
- * targets and writes it into docs/benchmarks.md.
+ * QueueManager's jobs run on one `background-callbacks worker` process. The managers' own
+ * throughput without HTTP (bench/protocol-throughput.ts) runs in the same run, next to raw BullMQ.
+ * Prints a table with the targets and writes it into docs/benchmarks.md.
  *
  *   npx tsx bench/protocol.ts --quick   # about a minute
  *   npx tsx bench/protocol.ts           # the full run (BACKLOG=10000 jobs)
@@ -16,8 +17,18 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { quantile } from "./protocol-client.js";
 import * as measure from "./protocol-measure.js";
-import { APP, cpuMs, processTree, signalAll, startChild, startQueueWorker, stopped } from "./protocol-procs.js";
-import { cleanRedis, rawBullmq, rawKeyv } from "./protocol-raw.js";
+import {
+  APP,
+  cpuMs,
+  processTree,
+  signalAll,
+  startChild,
+  startQueueWorker,
+  stopped,
+  treeCpuMs,
+} from "./protocol-procs.js";
+import { cleanRedis, rawBullmq, rawKeyvTrips, type Trips } from "./protocol-raw.js";
+import { managerTrips } from "./protocol-throughput.js";
 
 const QUICK = process.argv.includes("--quick");
 const size = (quick: number, full: number) => Number(QUICK ? quick : full);
@@ -61,8 +72,9 @@ async function run(kind: "disk" | "queue", dir: string): Promise<Row> {
   try {
     await measure.clicks(urls.ours, "noop", 2, 5); // warm: worker processes up, connections open
     row.echo = (await measure.clicks(urls.ours, "echo", 1, ROUNDS)).p50;
-    const jobProcesses = () => (worker ? processTree(worker.pid as number) : processTree(web.pid as number).slice(1));
-    const jobsCpu = () => jobProcesses().reduce((sum, pid) => sum + cpuMs(pid), 0);
+    // The DiskManager's job processes are the web process's children.
+    const jobsCpu = () =>
+      worker ? treeCpuMs(worker.pid as number) : treeCpuMs(web.pid as number) - cpuMs(web.pid as number);
     const cpuBefore = [cpuMs(web.pid as number), jobsCpu(), clientCpuMs()];
     const one = await measure.clicks(urls.ours, "noop", 1, ROUNDS);
     row.cpu = (cpuMs(web.pid as number) - (cpuBefore[0] ?? 0)) / ROUNDS;
@@ -110,11 +122,15 @@ async function backlog(web: ChildProcess, worker: ChildProcess | undefined, urls
 const load = loadavg().map((value) => value.toFixed(2));
 const dir = mkdtempSync(join(tmpdir(), "bgcb-bench-protocol-"));
 const started = performance.now();
-const raw = await rawBullmq(CONCURRENCY, ROUNDS, 16, 16 * PER_CLIENT * 2);
-const sandboxed = await rawBullmq(CONCURRENCY, ROUNDS, 16, 16 * PER_CLIENT * 2, true);
-const keyv = await rawKeyv(ROUNDS);
+const sizes = { rounds: ROUNDS, clients: 16, jobs: 16 * PER_CLIENT * 2 };
+const raw = await rawBullmq(CONCURRENCY, ROUNDS, 16, sizes.jobs);
+const sandboxed = await rawBullmq(CONCURRENCY, ROUNDS, 16, sizes.jobs, true);
+const keyv = await rawKeyvTrips(sizes);
 const rows: Record<string, Row> = {};
+const api: Partial<Record<"disk" | "queue", Trips>> = {};
 try {
+  api.queue = await managerTrips("queue", sizes, dir);
+  api.disk = await managerTrips("disk", sizes, dir);
   rows.disk = await run("disk", dir);
   rows.queue = await run("queue", dir);
 } finally {
@@ -123,11 +139,14 @@ try {
 }
 const seconds = (performance.now() - started) / 1000;
 const { disk, queue } = rows as { disk: Row; queue: Row };
+const { disk: diskApi, queue: queueApi } = api as Record<"disk" | "queue", Trips>;
 
 const f = (value: number | undefined, digits = 1) => (value === undefined ? "" : value.toFixed(digits));
 const both = (key: string, digits = 1) => `${f(disk[key], digits)} | ${f(queue[key], digits)}`;
-const div = (a: Row, x: string, b: Row, y: string, digits = 1) =>
+const div = (a: Partial<Row>, x: string, b: Partial<Row>, y: string, digits = 1) =>
   `×${f((a[x] ?? Number.NaN) / (b[y] ?? Number.NaN), digits)}`;
+const trips = (name: string, t: Trips) =>
+  `| ${name} | ${f(t.p50, 2)} | ${f(t.perSecond, 0)} | ${f(t.cpu, 2)} / ${f(t.otherCpu, 2)} |`;
 const ratio = (a: string, b: string) =>
   `×${f((disk[a] ?? 0) / (disk[b] ?? 1), 2)} | ×${f((queue[a] ?? 0) / (queue[b] ?? 1), 2)}`;
 const table = [
@@ -140,6 +159,7 @@ const table = [
   `| no-op click → result, 16 clients, p50 / p95 ms | p50 ≤ 25 | ${f(disk.p50x16)} / ${f(disk.p95x16)} | ${f(queue.p50x16)} / ${f(queue.p95x16)} |`,
   `| same, Dash-style server, p50 ms | | ${both("dashP50x16")} |`,
   `| 16 clients: jobs per s | | ${both("jobsPerSecond", 0)} |`,
+  `| same without HTTP: the manager's API in the benchmark process (submit → watch/take), 16 at a time: jobs per s | | ${f(diskApi.perSecond, 0)} | ${f(queueApi.perSecond, 0)} |`,
   `| 1,500 ms job (interval 1000): job end → result at the client, p50 / p95 ms | ≤ 5 / ≤ 20 | ${f(disk.endP50)} / ${f(disk.endP95)} | ${f(queue.endP50)} / ${f(queue.endP95)} |`,
   `| same, Dash-style server, p50 ms | | ${both("dashEndP50")} |`,
   `| setProgress → poll answer (interval 100), p95 ms | ≤ 10 | ${both("progressP95")} |`,
@@ -155,13 +175,18 @@ const table = [
   `| backlog ratio, poll | ≤ 1.5× | ${ratio("pollFull", "pollEmpty")} |`,
   `| normal callback over HTTP (HTTP, validation, JSON), p50 ms | | ${both("echo", 2)} |`,
   "",
-  "| raw round trip, same run | p50 ms | jobs per s (16 at a time) |",
-  "| --- | --- | --- |",
-  `| BullMQ Queue.add → Worker (1 process, concurrency ${CONCURRENCY}) → waitUntilFinished | ${f(raw.p50, 2)} | ${f(raw.perSecond, 0)} |`,
-  `| same, sandboxed processor (BullMQ's child processes, \`useWorkerThreads: false\`) | ${f(sandboxed.p50, 2)} | ${f(sandboxed.perSecond, 0)} |`,
-  `| Keyv + @keyv/sqlite set → get | ${f(keyv, 2)} | |`,
+  "| round trip of a no-op job without HTTP, same run | p50 ms, 1 at a time | jobs per s, 16 at a time | CPU per job ms: this process / the job processes |",
+  "| --- | --- | --- | --- |",
+  trips(`BullMQ Queue.add → Worker (1 process, concurrency ${CONCURRENCY}) → waitUntilFinished`, raw),
+  trips("same, sandboxed processor (BullMQ's child processes, `useWorkerThreads: false`)", sandboxed),
+  trips(
+    `QueueManager API, no HTTP (submit → watch/take), 16 at a time; one CLI worker, \`--concurrency ${CONCURRENCY}\``,
+    queueApi,
+  ),
+  trips(`DiskManager API, no HTTP (submit → watch/take), 16 at a time; its pool of ${CONCURRENCY}`, diskApi),
+  trips("Keyv + @keyv/sqlite set → get", keyv),
   "",
-  `Ratios: no-op click p50 / Dash-style p50: ${div(disk, "p50", disk, "dashP50", 3)} (Disk), ${div(queue, "p50", queue, "dashP50", 3)} (Queue); no-op click p50 / raw round trip: ${div(disk, "p50", { keyv }, "keyv")} (Disk / Keyv), ${div(queue, "p50", raw, "p50")} (Queue / BullMQ); QueueManager throughput / raw BullMQ: ${div(queue, "jobsPerSecond", raw, "perSecond", 2)} (target ≥ ×0.50), / raw BullMQ with a sandboxed processor: ${div(queue, "jobsPerSecond", sandboxed, "perSecond", 2)}.`,
+  `Ratios: no-op click p50 / Dash-style p50: ${div(disk, "p50", disk, "dashP50", 3)} (Disk), ${div(queue, "p50", queue, "dashP50", 3)} (Queue); no-op click p50 / raw round trip: ${div(disk, "p50", keyv, "p50")} (Disk / Keyv), ${div(queue, "p50", raw, "p50")} (Queue / BullMQ); QueueManager throughput without HTTP / raw BullMQ: ${div(queueApi, "perSecond", raw, "perSecond", 2)} (target ≥ ×0.50), / raw BullMQ with a sandboxed processor: ${div(queueApi, "perSecond", sandboxed, "perSecond", 2)}; over HTTP (16 clients, one web process) / raw BullMQ: ${div(queue, "jobsPerSecond", raw, "perSecond", 2)}, / sandboxed: ${div(queue, "jobsPerSecond", sandboxed, "perSecond", 2)}; DiskManager without HTTP / raw Keyv: ${div(diskApi, "perSecond", keyv, "perSecond", 2)}.`,
 ].join("\n");
 console.log(table);
 

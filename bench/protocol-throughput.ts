@@ -1,0 +1,125 @@
+/**
+ * The managers' own job throughput, without HTTP, measured as raw BullMQ is in bench/protocol-raw.ts.
+ * This process plays an app server's web side: `submit`, then `watch(jobId, signal, { outcome: true })`
+ * and `take` until the update has an outcome, as the server's first response waits. The jobs (the
+ * no-op callback of bench/protocol-app.ts) run on one `background-callbacks worker --concurrency 2`
+ * process (QueueManager) or on the DiskManager's own pool of 2 processes. Next to them, in the same
+ * run: raw BullMQ (processor in the worker process, and sandboxed) and raw Keyv on SQLite.
+ * bench/protocol.ts runs {@link managerTrips} next to its HTTP rows.
+ *
+ *   npx tsx bench/protocol-throughput.ts     # JOBS=2000 ROUNDS=200 CLIENTS=16 to change the sizes
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as pause } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import type { BackgroundCallbackManager, JobOutcome } from "background-callbacks";
+import { benchManager } from "./protocol-manager.js";
+import { APP, appEnv, cpuMs, startQueueWorker, stopped, treeCpuMs } from "./protocol-procs.js";
+import { cleanRedis, rawBullmq, rawKeyvTrips, roundTrips, type Trips } from "./protocol-raw.js";
+
+/** The callback id of the app's no-op background callback (Dash's output string). */
+const NOOP = "noop-out.children";
+const OUTCOME_ONLY = Object.freeze({ outcome: true });
+/** One shared reason spares `abort()` a new `DOMException` per wait, as the app server does. */
+const WATCH_DONE = Object.freeze(new Error("The wait for the outcome ended"));
+/** How long a wait on `watch()` may last before `take()` is asked again anyway (the app server's value). */
+const RECHECK_MS = 2_000;
+
+/** The job's outcome, waited for as an app server's first response waits: watch, take, until it is there. */
+export async function outcomeOf(manager: BackgroundCallbackManager, jobId: string): Promise<JobOutcome> {
+  for (;;) {
+    const watching = new AbortController();
+    const { signal } = watching;
+    // Watch before taking, so an outcome stored between the take and the wait still wakes us.
+    const woken = manager.watch?.(jobId, signal, OUTCOME_ONLY).catch(() => undefined);
+    try {
+      const { outcome } = await manager.take(jobId);
+      if (outcome) return outcome;
+      const recheck = pause(woken ? RECHECK_MS : 1, undefined, { signal }).catch(() => undefined);
+      await (woken ? Promise.race([woken, recheck]) : recheck);
+    } finally {
+      watching.abort(WATCH_DONE);
+    }
+  }
+}
+
+/**
+ * The manager of bench/protocol-app.ts in this process, submitting the no-op job and waiting for
+ * its outcome: p50 one at a time, jobs/s `clients` at a time, the CPU per job of this process (the
+ * web side) and of the job processes. `dir` holds the DiskManager's file.
+ */
+export async function managerTrips(
+  kind: "disk" | "queue",
+  sizes: { rounds: number; clients: number; jobs: number },
+  dir: string,
+): Promise<Trips> {
+  const env = appEnv(kind, dir, "throughput");
+  const manager = benchManager(env, APP);
+  const worker = kind === "queue" ? startQueueWorker(env, Number(env.BENCH_CONCURRENCY)) : undefined;
+  // The DiskManager's job processes are this process's children.
+  const jobsCpu = worker ? () => treeCpuMs(worker.pid as number) : () => treeCpuMs(process.pid) - cpuMs(process.pid);
+  const once = async (i: number) => {
+    const { jobId } = await manager.submit({ callbackId: NOOP, args: [i] });
+    const outcome = await outcomeOf(manager, jobId);
+    if (outcome.kind !== "result" || outcome.value !== i) throw new Error(`job ${i} ended ${JSON.stringify(outcome)}`);
+  };
+  try {
+    return await roundTrips(once, sizes, jobsCpu);
+  } finally {
+    await manager.close();
+    if (worker) await stopped(worker);
+  }
+}
+
+/** Everything this file measures, in one run; prints a table. */
+async function main(): Promise<void> {
+  const sizes = {
+    rounds: Number(process.env.ROUNDS ?? 200),
+    clients: Number(process.env.CLIENTS ?? 16),
+    jobs: Number(process.env.JOBS ?? 2_000),
+  };
+  const { rounds, clients, jobs } = sizes;
+  const load = loadavg().map((value) => value.toFixed(2));
+  const dir = mkdtempSync(join(tmpdir(), "bgcb-bench-throughput-"));
+  const started = performance.now();
+  const results: [string, Trips][] = [];
+  try {
+    results.push(["BullMQ Queue.add → Worker → waitUntilFinished", await rawBullmq(2, rounds, clients, jobs)]);
+    results.push(["same, sandboxed processor", await rawBullmq(2, rounds, clients, jobs, true)]);
+    results.push(["QueueManager API, no HTTP (submit → watch/take)", await managerTrips("queue", sizes, dir)]);
+    results.push(["DiskManager API, no HTTP (submit → watch/take)", await managerTrips("disk", sizes, dir)]);
+    results.push(["Keyv + @keyv/sqlite set → get", await rawKeyvTrips(sizes)]);
+  } finally {
+    await cleanRedis(appEnv("queue", dir, "throughput").BENCH_PREFIX);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const f = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "");
+  const [raw, sandboxed, queue, disk, keyv] = results.map(([, trips]) => trips) as Trips[] as [
+    Trips,
+    Trips,
+    Trips,
+    Trips,
+    Trips,
+  ];
+  const ratio = (a: Trips, b: Trips) => `×${f(a.perSecond / b.perSecond, 2)}`;
+  console.log(
+    [
+      `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, Node ${process.version}, load average ${load.join(" / ")} at the start; jobs on 2 processes (one worker, concurrency 2; the DiskManager's pool of 2); ${rounds} one at a time, ${jobs} ${clients} at a time; ${((performance.now() - started) / 1000).toFixed(0)} s.`,
+      "",
+      `| round trip of a no-op job | p50 ms, 1 at a time | jobs per s, ${clients} at a time | CPU per job ms: this process / the job processes |`,
+      "| --- | --- | --- | --- |",
+      ...results.map(
+        ([name, t]) => `| ${name} | ${f(t.p50, 2)} | ${f(t.perSecond, 0)} | ${f(t.cpu, 2)} / ${f(t.otherCpu, 2)} |`,
+      ),
+      "",
+      `Throughput ratios: QueueManager / raw BullMQ ${ratio(queue, raw)} (target ≥ ×0.50), / sandboxed ${ratio(queue, sandboxed)}; DiskManager / raw Keyv ${ratio(disk, keyv)}.`,
+    ].join("\n"),
+  );
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  await main();
+  process.exit(0);
+}
