@@ -67,6 +67,14 @@ export class QueueKeys {
     return `${this.#base}epoch`;
   }
 
+  /**
+   * Sorted set of the ids of jobs submitted and not yet claimed by a worker, scored by submit time
+   * (ms): how the records of submits whose BullMQ add never happened are found (see `SWEEP`).
+   */
+  get pending(): string {
+    return `${this.#base}pending`;
+  }
+
   /** Sorted set of worker ids, scored by when each was last seen (ms): the worker registry. */
   get workers(): string {
     return `${this.#base}workers`;

@@ -172,9 +172,8 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
       }
       this.#epochKnown = true;
       if (reply) return { jobId };
+      // No TTL to take back: a record whose add never happens is swept later (see SUBMIT).
       await (added ?? this.#add(side, jobId, data));
-      // Failing here is harmless: the job is queued, and the worker's claim removes the TTL too.
-      void side.store.persist(jobId).catch(() => undefined);
       return { jobId };
     }
   }
@@ -185,7 +184,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
       const queue = queueOf(side, this.#options);
       await queue.add(data.callbackId, data, { jobId, removeOnComplete: true, removeOnFail: true, attempts: 1 });
     } catch (error) {
-      // Not awaited: while Redis does not answer, the record's TTL removes it anyway.
+      // Not awaited: while Redis does not answer, a worker's sweep of pending submits removes it later.
       void side.store.forget(jobId).catch(() => undefined);
       throw backendFailure(side, this.#options, "add the job to the queue", error);
     }

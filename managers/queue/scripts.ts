@@ -9,9 +9,10 @@
  * included), `retry` ("1" for retryLost), `submittedAt`, `startedAt`.
  *
  * A record has no TTL while its job is in the queue or running: only the outcome starts the `ttlMs`
- * countdown (of the record and of its side-update list), so a live job never expires.
+ * countdown (of the record and of its side-update list), so a live job never expires. The record
+ * of a submit whose job never reached BullMQ is deleted by {@link SWEEP}.
  *
- * Every script that can change what a poller sees (all but SUBMIT, HEARTBEAT, SECRET and POSITION)
+ * Every script that can change what a poller sees (all but SUBMIT, SWEEP, HEARTBEAT, SECRET and POSITION)
  * takes two more ARGV after those listed: the news channel and the job id (see `NEWS`).
  */
 
@@ -132,11 +133,16 @@ end
 `;
 
 /**
- * KEYS job, cache, epoch · ARGV now, ttl, retry, useCache, idEpoch → 1 when a memoised result was
- * stored as the outcome, 0 when queued, or the current epoch when the job id names another one
- * (nothing written: the caller makes a new id). The first job's epoch becomes the queue's. The
- * record keeps a TTL only until its job is in BullMQ (the caller then removes it, and so does the
- * claim): a record whose job never reached the queue goes away.
+ * KEYS job, cache, epoch, pending · ARGV now, ttl, retry, useCache, idEpoch, jobId → 1 when a
+ * memoised result was stored as the outcome, 0 when queued, or the current epoch when the job id
+ * names another one (nothing written: the caller makes a new id). The first job's epoch becomes
+ * the queue's.
+ *
+ * A queued record has no TTL from the start: a job may wait in BullMQ longer than any TTL, and it
+ * must not lose its record meanwhile. Its id goes into the set of pending submits (`QueueKeys.pending`)
+ * instead, which the claim leaves and {@link SWEEP} empties: so the record of a submit whose BullMQ
+ * add never happened (it failed, or the web process or its connection went away in between) is
+ * found and deleted, without a second command per submit to take a TTL back.
  */
 export const SUBMIT = `
 if ARGV[5] ~= '' then
@@ -154,8 +160,26 @@ if ARGV[4] == '1' then
   end
 end
 redis.call('HSET', KEYS[1], 'state', 'queued', 'submittedAt', ARGV[1], 'retry', ARGV[3], 'runs', 0)
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[4], ARGV[1], ARGV[6])
 return 0
+`;
+
+/**
+ * KEYS pending · ARGV before, jobPrefix, bullPrefix, count → entries looked at. Visits up to `count`
+ * pending submits older than `before` (their add, sent right behind the record, had ample time):
+ * a record still queued, never claimed, whose job is not in BullMQ (no job hash there) is deleted,
+ * as the job will never run; a job still waiting in BullMQ keeps its record. Either way the entry
+ * leaves the set.
+ */
+export const SWEEP = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[4]))
+for _, id in ipairs(ids) do
+  local job = ARGV[2] .. id
+  local f = redis.call('HMGET', job, 'state', 'owner')
+  if f[1] == 'queued' and not f[2] and redis.call('EXISTS', ARGV[3] .. id) == 0 then redis.call('DEL', job) end
+  redis.call('ZREM', KEYS[1], id)
+end
+return #ids
 `;
 
 /**
@@ -194,12 +218,14 @@ return f[1]
 `;
 
 /**
- * KEYS job, lease, cancel, props · ARGV owner, leaseMs, now, ttl, lostReason, maxRuns, limitReason
- * → 'run' (the job is this run's now), 'gone' (no record), 'ended' (outcome or cancel request),
- * 'busy' (another live run holds it) or 'lost' (it may not start again: it started on a worker that
- * died, or it already started as often as allowed: once, or `maxRuns` times with retryLost).
+ * KEYS job, lease, cancel, props, pending · ARGV owner, leaseMs, now, ttl, lostReason, maxRuns,
+ * limitReason → 'run' (the job is this run's now), 'gone' (no record), 'ended' (outcome or cancel
+ * request), 'busy' (another live run holds it) or 'lost' (it may not start again: it started on a
+ * worker that died, or it already started as often as allowed: once, or `maxRuns` times with
+ * retryLost). The job leaves the set of pending submits: it reached a worker.
  */
 export const CLAIM = `${END}
+redis.call('ZREM', KEYS[5], ARGV[#ARGV])
 local f = redis.call('HMGET', KEYS[1], 'state', 'outcome', 'owner', 'retry', 'runs', 'startedAt')
 if not f[1] then return 'gone' end
 if f[2] then return 'ended' end
@@ -219,6 +245,7 @@ if runs >= limit then
 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'state', 'queued')
 redis.call('HDEL', KEYS[1], 'progress', 'startedAt')
+-- A record an older web process wrote with a TTL until its job was in BullMQ.
 redis.call('PERSIST', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
 return 'run'

@@ -15,6 +15,7 @@ import * as lua from "./scripts.js";
 
 const scripts = {
   submit: new Script(lua.SUBMIT),
+  sweep: new Script(lua.SWEEP),
   take: new Script(lua.TAKE),
   status: new Script(lua.STATUS),
   cancel: new Script(lua.CANCEL),
@@ -34,6 +35,15 @@ export const MAX_RUNS = 2;
 
 /** How long a "cancel requested" key lives; the `cancelled` outcome in the job hash outlives it. */
 const CANCEL_TTL_MS = 60_000;
+
+/**
+ * A submit sends BullMQ's add right behind its record's script: a record whose job is not in BullMQ
+ * this long after the submit never will be (see `SWEEP`).
+ */
+export const SUBMIT_GRACE_MS = 60_000;
+
+/** How many pending submits one check-in of a worker looks at, at most. */
+const SWEEP_COUNT = 100;
 
 /** Entries of the worker registry older than this are dropped when a live worker checks in. */
 const REGISTRY_KEEP_MS = 3_600_000;
@@ -64,6 +74,8 @@ export interface StoreSettings {
   /** A queued job ends with `noWorkerMessage` when no worker was seen for this long (0: never). */
   readonly noWorkerMs?: number;
   readonly noWorkerMessage?: string;
+  /** How old a pending submit is when a worker's check-in sweeps it. @default SUBMIT_GRACE_MS */
+  readonly submitGraceMs?: number;
   /** Called when a read ended a job because no worker runs. */
   onNoWorker?(jobId: string): void;
 }
@@ -95,15 +107,10 @@ export class JobStore {
    */
   async submit(jobId: string, retry: boolean, cacheKey?: string, strict = false): Promise<boolean | { epoch: string }> {
     const k = this.#keys;
-    const keys = [k.job(jobId), k.cache(cacheKey ?? ""), k.epoch];
-    const args = [Date.now(), this.#settings.ttlMs, retry ? 1 : 0, cacheKey ? 1 : 0, epochOf(jobId, this.#keys.tag)];
+    const keys = [k.job(jobId), k.cache(cacheKey ?? ""), k.epoch, k.pending];
+    const args = [Date.now(), this.#settings.ttlMs, retry ? 1 : 0, cacheKey ? 1 : 0, epochOf(jobId, k.tag), jobId];
     const reply = await scripts.submit.run(this.#client, keys, args, strict);
     return typeof reply === "string" ? { epoch: reply } : Number(reply) === 1;
-  }
-
-  /** The job is in BullMQ: its record lives until the outcome (submit gave it a TTL until then). */
-  async persist(jobId: string): Promise<void> {
-    await this.#client.persist(this.#keys.job(jobId));
   }
 
   /** Deletes a record whose job never reached the queue. */
@@ -174,7 +181,7 @@ export class JobStore {
   /** The worker run `owner` takes the job, if it may start. */
   async claim(jobId: string, owner: string): Promise<Claim> {
     const k = this.#keys;
-    const keys = [k.job(jobId), k.lease(jobId), k.cancel(jobId), k.props(jobId)];
+    const keys = [k.job(jobId), k.lease(jobId), k.cancel(jobId), k.props(jobId), k.pending];
     const { leaseMs, ttlMs } = this.#settings;
     const args = [owner, leaseMs, Date.now(), ttlMs, LOST_REASON, MAX_RUNS, LIMIT_REASON, ...this.#news(jobId)];
     return (await scripts.claim.run(this.#client, keys, args)) as Claim;
@@ -240,19 +247,36 @@ export class JobStore {
     return reply === 1 ? "queued" : reply === 2 ? "lost" : "ended";
   }
 
-  /** Registers a live worker (or renews its entry): a hash with a TTL of `leaseMs`, and its score. */
+  /**
+   * Registers a live worker (or renews its entry): a hash with a TTL of `leaseMs`, and its score.
+   * Sweeps the pending submits too: live workers check in every `heartbeatMs`.
+   */
   async register(workerId: string, info: WorkerInfo): Promise<void> {
     const k = this.#keys;
     const now = Date.now();
-    const replies = await this.#client
-      .multi()
-      .hset(k.worker(workerId), { ...info, lastSeen: now })
-      .pexpire(k.worker(workerId), this.#settings.leaseMs)
-      .zadd(k.workers, now, workerId)
-      .zremrangebyscore(k.workers, "-inf", now - REGISTRY_KEEP_MS)
-      .exec();
+    const [replies] = await Promise.all([
+      this.#client
+        .multi()
+        .hset(k.worker(workerId), { ...info, lastSeen: now })
+        .pexpire(k.worker(workerId), this.#settings.leaseMs)
+        .zadd(k.workers, now, workerId)
+        .zremrangebyscore(k.workers, "-inf", now - REGISTRY_KEEP_MS)
+        .exec(),
+      this.sweep(now),
+    ]);
     const failed = replies?.find(([error]) => error !== null)?.[0];
     if (failed) throw failed;
+  }
+
+  /**
+   * Deletes the records of submits older than the grace period whose job never reached BullMQ
+   * (see `SWEEP`); returns how many pending submits it looked at.
+   */
+  async sweep(now = Date.now()): Promise<number> {
+    const k = this.#keys;
+    const before = now - (this.#settings.submitGraceMs ?? SUBMIT_GRACE_MS);
+    const args = [before, k.jobPrefix, k.bullPrefix, SWEEP_COUNT];
+    return Number(await scripts.sweep.run(this.#client, [k.pending], args));
   }
 
   /** Removes a worker that stops from the registry. */

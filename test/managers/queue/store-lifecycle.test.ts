@@ -26,7 +26,13 @@ describe("QueueManager's job records: TTLs, starts, superseded runs, no worker, 
   });
 
   let queues = 0;
-  const open = (settings: { ttlMs?: number; leaseMs?: number; noWorkerMs?: number; onNoWorker?(id: string): void }) => {
+  const open = (settings: {
+    ttlMs?: number;
+    leaseMs?: number;
+    noWorkerMs?: number;
+    submitGraceMs?: number;
+    onNoWorker?(id: string): void;
+  }) => {
     const keys = new QueueKeys(prefix, `q${queues++}`);
     const store = new JobStore(client, {
       keys,
@@ -43,9 +49,8 @@ describe("QueueManager's job records: TTLs, starts, superseded runs, no worker, 
     const queued = newJobId();
     const running = newJobId();
     await Promise.all([store.submit(queued, false), store.submit(running, false)]);
-    // Until the job is in BullMQ, a TTL removes the record of a submit that failed half-way.
-    expect(await client.pttl(keys.job(queued))).toBeGreaterThan(0);
-    await store.persist(queued);
+    // No TTL from the start: the record of a submit that failed half-way is swept instead.
+    expect(await client.pttl(keys.job(queued))).toBe(-1);
     expect(await store.claim(running, "w1")).toBe("run");
     expect(await store.started(running, "w1")).toBe(true);
     await store.props(running, "w1", "a", { x: 1 });
@@ -66,6 +71,31 @@ describe("QueueManager's job records: TTLs, starts, superseded runs, no worker, 
     await sleep(250);
     expect(await store.status(running)).toBe("unknown");
     expect(await store.status(queued)).toBe("queued");
+  });
+
+  it("a sweep deletes the record of a submit whose job never reached BullMQ, once older than the grace period; a job waiting in BullMQ or claimed keeps its record", async () => {
+    const { keys, store } = open({ submitGraceMs: 200 });
+    const [halfWay, waiting, claimed, young] = [newJobId(), newJobId(), newJobId(), newJobId()];
+    for (const jobId of [halfWay, waiting, claimed]) await store.submit(jobId, false);
+    // BullMQ's job hash of a job in its queue.
+    await client.hset(`${keys.bullPrefix}${waiting}`, "name", "q.echo");
+    expect(await store.claim(claimed, "w1")).toBe("run");
+    expect(await client.zrange(keys.pending, "0", "-1")).toEqual(expect.arrayContaining([halfWay, waiting]));
+    expect(await store.sweep()).toBe(0);
+    await sleep(250);
+    await store.submit(young, false);
+    expect(await store.sweep()).toBe(2);
+    expect(await store.status(halfWay)).toBe("unknown");
+    expect(await store.status(waiting)).toBe("queued");
+    expect(await store.status(claimed)).toBe("queued");
+    expect(await store.status(young)).toBe("queued");
+    expect(await client.zrange(keys.pending, "0", "-1")).toEqual([young]);
+    // A worker's check-in sweeps too.
+    await sleep(250);
+    await store.register("w1", { host: "h", pid: 1 });
+    expect(await client.zcard(keys.pending)).toBe(0);
+    expect(await store.status(young)).toBe("unknown");
+    await client.del(`${keys.bullPrefix}${waiting}`);
   });
 
   it("every start counts, hand-backs included: at most 2 starts with retryLost, 1 without", async () => {
