@@ -128,16 +128,33 @@ describe("background-callbacks worker: shutdown", () => {
   const running = (manager: QueueManager, jobId: string): Promise<boolean> =>
     waitFor(`job ${jobId} to run`, async () => (await manager.status(jobId)) === "running", 15_000);
 
+  /** Waits for the worker's log line of the job's start (in its job process). */
+  const jobStarted = (worker: Proc, jobId: string): Promise<Record<string, unknown>> =>
+    worker.waitForLine(`job.started of ${jobId}`, (line) => line.event === "job.started" && line.jobId === jobId);
+
   it("SIGTERM: stops taking jobs, lets running ones finish within the grace, then marks them lost or hands them back", async () => {
-    const worker = startWorker(env(), ["--concurrency", "2", "--shutdown-grace-ms", "2000"]);
+    // The quick job must still run at the SIGTERM and end within the grace: scale both with this
+    // machine's slowest Redis round trip now (1 s and 2 s on a quiet machine, up to 5 s and 10 s).
+    await main.status("no-such-job"); // connects
+    let slowest = 0;
+    for (let i = 0; i < 10; i++) {
+      const begin = performance.now();
+      await main.status("no-such-job");
+      slowest = Math.max(slowest, performance.now() - begin);
+    }
+    const quickMs = Math.round(5 * Math.min(1_000, Math.max(200, 50 * slowest)));
+    const graceMs = 2 * quickMs;
+    const worker = startWorker(env(), ["--concurrency", "2", "--shutdown-grace-ms", String(graceMs)]);
     try {
       await Promise.all([workerStarted(worker, "main"), workerStarted(worker, "retry")]);
-      // Both slots of "main" are busy, so `waiting` stays in the queue; `quick` ends within the grace.
-      const quick = (await main.submit({ callbackId: "q.sleep", args: [1_000] })).jobId;
       const slow = (await main.submit({ callbackId: "q.sleep", args: [60_000] })).jobId;
-      const waiting = (await main.submit({ callbackId: "q.echo", args: ["later"] })).jobId;
       const safe = (await retry.submit({ callbackId: "q.wait", args: [60_000] })).jobId;
-      await Promise.all([running(main, quick), running(main, slow), running(retry, safe)]);
+      await Promise.all([running(main, slow), running(retry, safe)]);
+      // Both slots of "main" are busy, so `waiting` stays in the queue; `quick` ends within the grace.
+      // Submitted once the others run, so the SIGTERM follows quick's own start closely, whatever theirs took.
+      const quick = (await main.submit({ callbackId: "q.sleep", args: [quickMs] })).jobId;
+      const waiting = (await main.submit({ callbackId: "q.echo", args: ["later"] })).jobId;
+      await Promise.all([jobStarted(worker, quick), running(main, quick)]);
       worker.child.kill("SIGTERM");
       expect(await worker.exited).toEqual({ code: 0, signal: null });
       expect(await outcome(main, quick)).toMatchObject({ kind: "result" });
