@@ -4,6 +4,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import type { Json } from "../manager/contract.js";
 import { type Baseline, takeBaseline } from "./leftovers.js";
 import { outcomeOfError } from "./outcome.js";
 import { type FromWorker, MODULE_ENV, type ToWorker, type WorkerJob } from "./protocol.js";
@@ -16,8 +17,39 @@ const send = (message: FromWorker): void => {
   if (process.connected) process.send?.(message);
 };
 
-/** The job running now (one at a time), and its abort controller. */
-let running: { readonly jobId: string; readonly controller: AbortController } | undefined;
+/**
+ * A job of this process: its reports and its abort signal. Methods rather than closures and a
+ * controller made on first use: this runs for every job, and most jobs never read their signal.
+ */
+class Running implements JobSink {
+  readonly jobId: string;
+  #controller: AbortController | undefined;
+
+  constructor(jobId: string) {
+    this.jobId = jobId;
+  }
+
+  get signal(): AbortSignal {
+    this.#controller ??= new AbortController();
+    return this.#controller.signal;
+  }
+
+  abort(reason: Error): void {
+    this.#controller ??= new AbortController();
+    this.#controller.abort(reason);
+  }
+
+  progress(value: Json): void {
+    send({ t: "progress", jobId: this.jobId, value });
+  }
+
+  props(id: string, props: Record<string, Json>): void {
+    send({ t: "props", jobId: this.jobId, id, props });
+  }
+}
+
+/** The job running now (one at a time). */
+let running: Running | undefined;
 /** Set once an error escaped every job: this process takes no new job. */
 let retired = false;
 let baseline: Baseline | undefined;
@@ -50,14 +82,10 @@ process.on("uncaughtException", (error, origin) => {
 function run(job: WorkerJob): void {
   // A retired process starts nothing; its supervisor kills it and hands the job to another.
   if (retired || running !== undefined) return;
-  const controller = new AbortController();
-  running = { jobId: job.jobId, controller };
-  const sink: JobSink = {
-    progress: (value) => send({ t: "progress", jobId: job.jobId, value }),
-    props: (id, props) => send({ t: "props", jobId: job.jobId, id, props }),
-  };
+  const current = new Running(job.jobId);
+  running = current;
   send({ t: "started", jobId: job.jobId });
-  void runJob(job, controller.signal, sink).then((outcome) => {
+  void runJob(job, current, current).then((outcome) => {
     running = undefined;
     const leftovers = baseline?.extra() ?? [];
     send({ t: "done", jobId: job.jobId, outcome, ...(leftovers.length > 0 ? { leftovers } : {}) });
@@ -66,7 +94,7 @@ function run(job: WorkerJob): void {
 
 process.on("message", (message: ToWorker) => {
   if (message.t === "abort") {
-    if (running?.jobId === message.jobId) running.controller.abort(new Error("Job cancelled"));
+    if (running?.jobId === message.jobId) running.abort(new Error("Job cancelled"));
     return;
   }
   run(message.job);

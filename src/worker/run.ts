@@ -14,10 +14,20 @@ export interface JobSink {
 }
 
 /**
+ * A job's abort signal, or what makes it when first read: most jobs never read it, and an
+ * `AbortController` is one of the dearest objects a job process builds per job.
+ */
+export type SignalSource = AbortSignal | { readonly signal: AbortSignal };
+
+function signalOf(source: SignalSource): AbortSignal {
+  return source instanceof AbortSignal ? source : source.signal;
+}
+
+/**
  * Runs one job with the registered function: builds its tools, runs it in the job scope, and
  * turns what it returns or throws into an outcome. Never throws.
  */
-export async function runJob(job: WorkerJob, signal: AbortSignal, sink: JobSink): Promise<JobOutcome> {
+export async function runJob(job: WorkerJob, signal: SignalSource, sink: JobSink): Promise<JobOutcome> {
   const fn = getJobFunction(job.callbackId);
   if (fn === undefined) {
     const known = registeredJobs();
@@ -33,7 +43,7 @@ export async function runJob(job: WorkerJob, signal: AbortSignal, sink: JobSink)
 export async function runWithTools(
   fn: JobFunction,
   job: WorkerJob,
-  signal: AbortSignal,
+  signal: SignalSource,
   sink: JobSink,
 ): Promise<JobOutcome> {
   const tools = makeTools(job, signal, sink);
@@ -45,15 +55,17 @@ export async function runWithTools(
   }
 }
 
-function makeTools(job: WorkerJob, signal: AbortSignal, sink: JobSink): JobTools {
+function makeTools(job: WorkerJob, signal: SignalSource, sink: JobSink): JobTools {
   return {
     jobId: job.jobId,
-    signal,
+    get signal() {
+      return signalOf(signal);
+    },
     ctx: job.context ?? {},
     setProgress(value) {
       const json = toJson(value);
       assertJson("setProgress", "value", json === undefined ? value : json);
-      if (!signal.aborted) sink.progress(json as Json);
+      if (!signalOf(signal).aborted) sink.progress(json as Json);
     },
     setProps(id, props) {
       if (typeof id !== "string" && (id === null || typeof id !== "object" || Array.isArray(id))) {
@@ -65,7 +77,7 @@ function makeTools(job: WorkerJob, signal: AbortSignal, sink: JobSink): JobTools
       const json = toJson(props);
       assertJson("setProps", "props", json === undefined ? props : json);
       assertJson("setProps", "id", id);
-      if (!signal.aborted) sink.props(componentKey(id), json as Record<string, Json>);
+      if (!signalOf(signal).aborted) sink.props(componentKey(id), json as Record<string, Json>);
     },
   };
 }
