@@ -29,6 +29,9 @@ import { CONNECT_WAIT_MS, closeClient, isNoScript, loadDependencies, waitReady }
 import { backendFailure, callBackend, createWebSide, queueOf, START_HINT, type WebSide } from "./web.js";
 import { startQueueWorker } from "./worker.js";
 
+/** How soon after its submit a job's first take may be answered without Redis, at most. */
+const QUIET_MS = 1_000;
+
 /**
  * The production manager: jobs go to a BullMQ queue on Redis and run on worker processes started
  * with the worker CLI (`npx background-callbacks worker ./app.ts`) on any host; job state lives in
@@ -57,6 +60,8 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
   /** Whether Redis confirmed `#epoch` (a submit under it wrote a record). */
   #epochKnown = false;
   #warnedNoWorker = false;
+  /** How soon after its submit a job's first take may be answered without Redis (see `doTake`). */
+  readonly #quietMs: number;
 
   constructor(options: QueueManagerOptions) {
     super();
@@ -70,6 +75,9 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
     this.#options = resolveQueueOptions(options);
     this.#keys = new QueueKeys(this.#options.prefix, this.#options.queueName);
     this.#news = new News(this.#keys.newsChannel);
+    // Within the no-worker bound a read of a queued job decides nothing: it would answer "queued" too.
+    const { noWorkerTimeoutMs } = this.#options;
+    this.#quietMs = noWorkerTimeoutMs === 0 ? QUIET_MS : Math.min(QUIET_MS, noWorkerTimeoutMs);
     // The worker CLI imports the app module, then starts a worker for every QueueManager it created.
     registerQueueWorkerSource(this);
     registerInspectable(this);
@@ -148,6 +156,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
       // the record's script on the same connection (Redis runs them in that order: the record is
       // there before any worker can take the job), so a submit waits for one round trip, not two.
       const together = this.#epochKnown && job.cache === undefined;
+      this.#news.submitting(jobId);
       const recorded = side.store.submit(jobId, this.#options.retryLost, job.cache?.key, together);
       const added = together ? this.#add(side, jobId, data) : undefined;
       // Its failure is awaited below, maybe after the record's: not an unhandled rejection meanwhile.
@@ -156,6 +165,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
       try {
         reply = await recorded;
       } catch (error) {
+        this.#news.forget(jobId);
         if (added) this.#unadd(side, jobId, added);
         // Redis restarted and lost the script: the add ran without a record; again, one step at a time.
         if (together && isNoScript(error)) {
@@ -164,6 +174,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
         }
         throw backendFailure(side, this.#options, "submit a job", error);
       }
+      if (reply !== false) this.#news.forget(jobId);
       if (typeof reply !== "boolean") {
         // Another epoch: no record was written, and the job, if added, is dropped (a claim would skip it).
         this.#epoch = reply.epoch;
@@ -173,7 +184,10 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
       this.#epochKnown = true;
       if (reply) return { jobId };
       // No TTL to take back: a record whose add never happens is swept later (see SUBMIT).
-      await (added ?? this.#add(side, jobId, data));
+      await (added ?? this.#add(side, jobId, data)).catch((error: unknown) => {
+        this.#news.forget(jobId);
+        throw error;
+      });
       return { jobId };
     }
   }
@@ -200,7 +214,15 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
       .catch(() => undefined);
   }
 
+  /**
+   * The first take of a job this process just submitted, while one of its watches is pending (the
+   * app server's first response watches, then takes), answers "queued, nothing new" without Redis
+   * when the subscription says the job had no news since its record was written: Redis would
+   * answer the same (a read decides nothing about a job that never started within the no-worker
+   * bound), and news already on its way wakes the pending watch, whose caller then takes again.
+   */
   protected async doTake(jobId: string): Promise<JobUpdate> {
+    if (this.#news.quiet(jobId, this.#quietMs)) return {};
     const side = await this.#open();
     return callBackend(side, this.#options, `take job ${jobId}`, () => side.store.take(jobId));
   }
@@ -211,6 +233,8 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
   }
 
   protected async doCancel(jobId: string): Promise<void> {
+    // A take right after this cancel must read its outcome, not wait for the news of it.
+    this.#news.forget(jobId);
     const side = await this.#open();
     const before = await callBackend(side, this.#options, `cancel job ${jobId}`, () => side.store.cancel(jobId));
     if (before === undefined) return;

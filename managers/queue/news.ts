@@ -14,7 +14,15 @@ import { NOT_ENDED } from "./scripts.js";
  * so news written after that read is always delivered. A lost connection ends every watch (callers
  * read, and find the outage), and so does each new confirmation after a reconnect.
  */
+/** How many submitted jobs without news {@link News} remembers at most (the oldest go first). */
+const FRESH_MAX = 4_096;
+
 export class News {
+  /**
+   * Jobs this process submitted while the subscription was live and that had no news since, with
+   * when, and the signals of their watches: see {@link News.quiet}. At most {@link FRESH_MAX}.
+   */
+  readonly #fresh = new Map<string, { readonly at: number; readonly signals: AbortSignal[] }>();
   readonly #watchers = new Watchers();
   /** Watches that wait for the outcome only: news of a start or progress leaves them pending. */
   readonly #outcomes = new Watchers();
@@ -43,16 +51,50 @@ export class News {
    * (re)subscription, a disconnect or `close()`.
    */
   watch(jobId: string, signal: AbortSignal, outcome = false): Promise<void> {
+    this.#fresh.get(jobId)?.signals.push(signal);
     return (outcome ? this.#outcomes : this.#watchers).watch(jobId, signal);
   }
 
   /** Ends the watches of `jobId` at once (a change this process made itself). */
   notify(jobId: string): void {
+    this.#fresh.delete(jobId);
     this.#watchers.notify(jobId);
     this.#outcomes.notify(jobId);
   }
 
+  /**
+   * A job's record is about to be written by a submit of this process (call it before the record's
+   * script is sent). While the subscription is live, every news of the job that Redis publishes
+   * from then on reaches this process, in order, so it knows whether there was any.
+   */
+  submitting(jobId: string): void {
+    if (!this.#live) return;
+    if (this.#fresh.size >= FRESH_MAX) this.#fresh.delete(this.#fresh.keys().next().value as string);
+    this.#fresh.set(jobId, { at: Date.now(), signals: [] });
+  }
+
+  /** The submit wrote no queued record (a memoised result, another epoch, a failure), or a cancel was sent. */
+  forget(jobId: string): void {
+    this.#fresh.delete(jobId);
+  }
+
+  /**
+   * Whether a take of `jobId` may answer "queued, nothing new" without reading Redis: this process
+   * submitted it less than `withinMs` ago, the subscription has been live since before its record
+   * was written, no news of it came since (no start, progress, side update, outcome or cancel: each
+   * is published in the step that writes it), and one of its watches is pending, so news already
+   * on its way wakes that watch and its caller takes again. Only the first take after the submit
+   * asks: the mark goes either way.
+   */
+  quiet(jobId: string, withinMs: number): boolean {
+    const fresh = this.#fresh.get(jobId);
+    if (fresh === undefined) return false;
+    this.#fresh.delete(jobId);
+    return this.#live && Date.now() - fresh.at < withinMs && fresh.signals.some((signal) => !signal.aborted);
+  }
+
   #closeAll(): void {
+    this.#fresh.clear();
     this.#watchers.closeAll();
     this.#outcomes.closeAll();
   }
@@ -93,8 +135,10 @@ export class News {
     });
     client.on("message", (channel: string, message: string) => {
       if (channel !== this.#channel) return;
-      if (message.endsWith(NOT_ENDED)) this.#watchers.notify(message.slice(0, -NOT_ENDED.length));
-      else this.notify(message);
+      if (!message.endsWith(NOT_ENDED)) return this.notify(message);
+      const jobId = message.slice(0, -NOT_ENDED.length);
+      this.#fresh.delete(jobId);
+      this.#watchers.notify(jobId);
     });
     client.on("ready", () => void this.#subscribe());
     client.on("close", () => {

@@ -199,6 +199,52 @@ describe("QueueManager.watch: news over Redis pub/sub, one subscriber connection
     expect(manager.watching).toBe(0);
   });
 
+  it("the first take of a job submitted here, with a watch pending and no news since, is answered without Redis; news, a cancel or no watch read Redis", async () => {
+    const { manager } = create();
+    const keys = new QueueKeys(prefix, manager.queueName);
+    // The subscription is live before the submits (a first watch starts it).
+    const first = new AbortController();
+    await manager.watch("warm-up", first.signal);
+    first.abort();
+    // A write no script made (so no news): only a read of Redis sees it.
+    const unpublished = (jobId: string) => admin.hset(keys.job(jobId), "progress", "1");
+    const taken = async (jobId: string, watch: boolean) => {
+      const controller = new AbortController();
+      const news = watch ? manager.watch(jobId, controller.signal) : undefined;
+      const update = await manager.take(jobId);
+      controller.abort();
+      await news;
+      return update;
+    };
+    const quiet = (await manager.submit({ callbackId: "q.echo", args: [1] })).jobId;
+    await unpublished(quiet);
+    expect(await taken(quiet, true)).toEqual({});
+    // Only the first take: the next one reads Redis.
+    expect(await taken(quiet, true)).toEqual({ progress: 1 });
+    const unwatched = (await manager.submit({ callbackId: "q.echo", args: [2] })).jobId;
+    await unpublished(unwatched);
+    expect(await taken(unwatched, false)).toEqual({ progress: 1 });
+    // News of the job (here another manager's cancel) came after the submit: Redis is read.
+    const elsewhere = new QueueManager({ connection: url, prefix, queueName: manager.queueName });
+    managers.push(elsewhere);
+    const cancelled = (await manager.submit({ callbackId: "q.echo", args: [3] })).jobId;
+    const heard = new AbortController();
+    const news = manager.watch(cancelled, heard.signal);
+    await elsewhere.cancel(cancelled);
+    expect(await settles(news), "the watch missed the cancel").toBe(true);
+    heard.abort();
+    expect(await taken(cancelled, true)).toEqual({ outcome: { kind: "cancelled" } });
+    // This manager's own cancel: the take right after it reads the outcome, before the news arrives.
+    const own = (await manager.submit({ callbackId: "q.echo", args: [4] })).jobId;
+    const controller = new AbortController();
+    const pending = manager.watch(own, controller.signal);
+    await manager.cancel(own);
+    expect(await manager.take(own)).toEqual({ outcome: { kind: "cancelled" } });
+    controller.abort();
+    await pending;
+    expect(manager.watching).toBe(0);
+  });
+
   it("rejects watch options that are not an object", async () => {
     const { manager } = create();
     const controller = new AbortController();
