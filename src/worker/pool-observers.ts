@@ -46,6 +46,11 @@ export function observePools(observer: PoolObserver): () => void {
   };
 }
 
+/** Whether anyone observes: a pool builds the jobs it reports only then. */
+export function observing(): boolean {
+  return observers.size > 0;
+}
+
 /** Tells every observer; one that throws does not keep the others or the pool from going on. */
 export function notifyObservers<K extends keyof PoolObserver>(
   event: K,

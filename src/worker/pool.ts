@@ -2,9 +2,10 @@ import { BackgroundCallbackError, describeValue, invalidArgument } from "../erro
 import type { JobOutcome } from "../manager/contract.js";
 import { assertId, assertInteger, MAX_TIMER_MS } from "../manager/validate.js";
 import { assertEvents, assertWebRole, assertWorkerJob, isThenable } from "./pool-checks.js";
-import { notifyObservers } from "./pool-observers.js";
+import { type EndedJob, notifyObservers, observing } from "./pool-observers.js";
 import type { WorkerPoolEvents, WorkerPoolOptions } from "./pool-types.js";
 import { type FromWorker, timeoutOutcome, type WorkerJob } from "./protocol.js";
+import { currentRole } from "./role.js";
 import { type Entry, holdOpen, isIdle, type Slot, send } from "./slot.js";
 import { forkWorker, resolveModule } from "./spawn.js";
 
@@ -51,6 +52,11 @@ export class WorkerPool {
   #admitting: { readonly slot: Slot; readonly entry: Entry; cancelled: boolean } | undefined;
   #startFailures = 0;
   #closed = false;
+  /**
+   * Read once: a process's role is set when it starts (a job process is forked with it), and
+   * reading the environment on every submit cost more than the rest of the submit.
+   */
+  readonly #webRole = currentRole() !== "worker";
 
   /** @throws `INVALID_ARGUMENT` for bad options or events. */
   constructor(options: WorkerPoolOptions, events: WorkerPoolEvents) {
@@ -98,7 +104,7 @@ export class WorkerPool {
     if (this.#closed) {
       throw new BackgroundCallbackError("MANAGER_CLOSED", "[background-callbacks:worker] The worker pool is closed");
     }
-    assertWebRole("submitted a job");
+    if (!this.#webRole) assertWebRole("submitted a job");
     assertWorkerJob(job);
     if (job.timeoutMs !== undefined) assertInteger("worker", "job.timeoutMs", job.timeoutMs, 1, MAX_TIMER_MS);
     if (job.submittedAt !== undefined) assertInteger("worker", "job.submittedAt", job.submittedAt, 0);
@@ -129,7 +135,7 @@ export class WorkerPool {
       this.#end(jobId, { kind: "cancelled" });
       return true;
     }
-    const slot = [...this.#slots].find((s) => s.entry?.job.jobId === jobId && !s.cancelled);
+    const slot = this.#find((s) => s.entry?.job.jobId === jobId && !s.cancelled);
     if (slot === undefined) return false;
     this.#stop(slot, { kind: "cancelled" }, "its cancelled job outlived the grace period");
     return true;
@@ -181,6 +187,12 @@ export class WorkerPool {
     await Promise.all(exits);
   }
 
+  /** The first process that matches, without copying the set (this runs for every job). */
+  #find(match: (slot: Slot) => boolean): Slot | undefined {
+    for (const slot of this.#slots) if (match(slot)) return slot;
+    return undefined;
+  }
+
   #liveSlots(): number {
     let live = 0;
     for (const slot of this.#slots) if (slot.retiring === undefined) live++;
@@ -191,7 +203,7 @@ export class WorkerPool {
   #pump(): void {
     if (this.#closed) return;
     while (this.#admitting === undefined && this.#queue.length > 0) {
-      const slot = [...this.#slots].find(isIdle);
+      const slot = this.#find(isIdle);
       if (slot === undefined) break;
       this.#offer(slot, this.#queue.shift() as Entry);
     }
@@ -379,17 +391,17 @@ export class WorkerPool {
     if (live === undefined) return;
     this.#live.delete(jobId);
     // Observers first: once the outcome is stored and read, the metrics count it already.
-    const { startMark, ...job } = live;
-    const run = startMark === undefined ? {} : { runSeconds: (performance.now() - startMark) / 1000 };
-    notifyObservers("ended", { jobId, ...job, ...run, outcome: outcome.kind });
+    if (observing()) notifyObservers("ended", endedJob(jobId, live, outcome));
     this.#events.end(jobId, outcome);
   }
 
   #observeStart(jobId: string): void {
     const live = this.#live.get(jobId);
     if (live === undefined) return;
+    // Taken even with no observer yet: one added while the job runs sees its start and duration.
     live.startedAt = Date.now();
     live.startMark = performance.now();
+    if (!observing()) return;
     notifyObservers("started", {
       jobId,
       callbackId: live.callbackId,
@@ -397,4 +409,12 @@ export class WorkerPool {
       startedAt: live.startedAt,
     });
   }
+}
+
+/** The job as observers see its end: `startedAt` and `runSeconds` only for a job that started. */
+function endedJob(jobId: string, live: Live, outcome: JobOutcome): EndedJob {
+  const { callbackId, submittedAt, startedAt, startMark } = live;
+  if (startMark === undefined) return { jobId, callbackId, submittedAt, outcome: outcome.kind };
+  const runSeconds = (performance.now() - startMark) / 1000;
+  return { jobId, callbackId, submittedAt, startedAt, runSeconds, outcome: outcome.kind };
 }
