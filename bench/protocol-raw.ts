@@ -79,7 +79,9 @@ export async function rawBullmq(
   });
   const queue = new Queue(name, { connection, prefix });
   queue.setMaxListeners(4 * clients);
-  const events = new QueueEvents(name, { connection, prefix });
+  // From the stream's start: with "$" (the default), events added before its first blocking read
+  // are missed, and a job that ended then waits forever (seen under load on the very first job).
+  const events = new QueueEvents(name, { connection, prefix, lastEventId: "0-0" });
   await events.waitUntilReady();
   const once = async (i: number) =>
     (await queue.add("noop", { i }, { removeOnComplete: 5_000, removeOnFail: true })).waitUntilFinished(events);
