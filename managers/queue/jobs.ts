@@ -29,6 +29,13 @@ interface LocalJob {
    * answer: no message or write can have come in between, so the claim's read stands for the admit.
    */
   fresh: boolean;
+  /**
+   * The claim wrote the job's start (the worker expected an idle process to take it in the claim's
+   * step): its process's start writes nothing. Cleared when the start is taken back.
+   */
+  claimStarted: boolean;
+  /** The pool handed the job to a process in the claim's step. */
+  dispatched: boolean;
   startedAt?: number;
   ended: boolean;
   /** The job's writes, in order: each waits for the one before, so Redis sees them in call order. */
@@ -74,23 +81,39 @@ export class LocalJobs {
     return this.#jobs.has(jobId);
   }
 
-  add(jobId: string, data: QueueJobData, queuedAt: number, depart: (how: Departure) => void): void {
+  /** A job claimed for this worker; `claimStarted` when the claim wrote its start too. */
+  add(
+    jobId: string,
+    data: QueueJobData,
+    queuedAt: number,
+    depart: (how: Departure) => void,
+    claimStarted = false,
+  ): void {
     this.#jobs.set(jobId, {
       jobId,
       data,
       queuedAt,
       claimedAt: Date.now(),
       fresh: true,
+      claimStarted,
+      dispatched: false,
       ended: false,
       writes: Promise.resolve(),
       depart,
     });
   }
 
-  /** The job left the synchronous step of its claim: a later admit reads Redis again. */
-  settle(jobId: string): void {
+  /**
+   * The job left the synchronous step of its claim: a later admit reads Redis again. Returns whether
+   * the pool handed it to a process in that step; when it did not, a start the claim wrote is taken
+   * back (the job waits for a process: it has not started).
+   */
+  settle(jobId: string): boolean {
     const job = this.#jobs.get(jobId);
-    if (job) job.fresh = false;
+    if (job === undefined) return false;
+    job.fresh = false;
+    this.#unstart(job);
+    return job.dispatched;
   }
 
   /** Resolves when no job is held. */
@@ -107,7 +130,20 @@ export class LocalJobs {
   admit(jobId: string): boolean | Promise<boolean> {
     const job = this.#jobs.get(jobId);
     if (job === undefined || job.ended) return false;
-    return job.fresh ? true : this.#admit(job);
+    if (!job.fresh) return this.#admit(job);
+    // The pool asks right before it hands the job to an idle process.
+    job.dispatched = true;
+    return true;
+  }
+
+  /** Takes back the start the claim wrote, for a job no process took in the claim's step. */
+  #unstart(job: LocalJob): void {
+    if (!job.claimStarted || job.dispatched) return;
+    job.claimStarted = false;
+    const { store, owner } = this.#settings;
+    this.#write(job, async () => {
+      if (!(await store.unstart(job.jobId, owner)) && !job.ended) this.#settings.stop(job.jobId);
+    });
   }
 
   async #admit(job: LocalJob): Promise<boolean> {
@@ -124,10 +160,12 @@ export class LocalJobs {
     if (job === undefined || job.ended) return;
     job.startedAt = Date.now();
     const { store, owner } = this.#settings;
-    this.#write(job, async () => {
-      // A cancel that came before the start (or while the job waited in the pool) stops it here.
-      if (!(await store.started(jobId, owner))) this.#settings.stop(jobId);
-    });
+    // The claim wrote the start, checking for a cancel in the same step; a later one comes as a message.
+    if (!job.claimStarted)
+      this.#write(job, async () => {
+        // A cancel that came before the start (or while the job waited in the pool) stops it here.
+        if (!(await store.started(jobId, owner))) this.#settings.stop(jobId);
+      });
     this.#log("info", "job.started", job, { jobPid: pid, waitMs: (job.startedAt ?? 0) - job.queuedAt });
   }
 
@@ -148,6 +186,8 @@ export class LocalJobs {
     job.ended = true;
     this.#ended++;
     if (this.closing && outcome.kind === "lost") {
+      // Claimed as the worker began to shut down, never handed to a process: not a start.
+      this.#unstart(job);
       this.#handBack(job);
       return;
     }
@@ -186,7 +226,7 @@ export class LocalJobs {
     const beats = [...this.#jobs.values()]
       .filter((job) => !job.ended)
       .map(async (job) => {
-        const state = job.startedAt === undefined ? "queued" : "running";
+        const state = job.startedAt === undefined && !job.claimStarted ? "queued" : "running";
         if (!(await store.heartbeat(job.jobId, owner, state)) && !job.ended) this.#settings.stop(job.jobId);
       });
     await Promise.all(beats);

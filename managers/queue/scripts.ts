@@ -219,10 +219,12 @@ return f[1]
 
 /**
  * KEYS job, lease, cancel, props, pending · ARGV owner, leaseMs, now, ttl, lostReason, maxRuns,
- * limitReason → 'run' (the job is this run's now), 'gone' (no record), 'ended' (outcome or cancel
- * request), 'busy' (another live run holds it) or 'lost' (it may not start again: it started on a
- * worker that died, or it already started as often as allowed: once, or `maxRuns` times with
- * retryLost). The job leaves the set of pending submits: it reached a worker.
+ * limitReason, start → 'run' (the job is this run's now), 'gone' (no record), 'ended' (outcome or
+ * cancel request), 'busy' (another live run holds it) or 'lost' (it may not start again: it started
+ * on a worker that died, or it already started as often as allowed: once, or `maxRuns` times with
+ * retryLost). The job leaves the set of pending submits: it reached a worker. With `start` = '1',
+ * a job this run takes is also started, as STARTED would right after (for a worker that hands it to
+ * an idle process at once: see `LocalJobs`).
  */
 export const CLAIM = `${END}
 redis.call('ZREM', KEYS[5], ARGV[#ARGV])
@@ -243,11 +245,17 @@ if runs >= limit then
   finish_job(KEYS[1], KEYS[4], cjson.encode({kind = 'lost', reason = reason}), ARGV[3], ARGV[4])
   return 'lost'
 end
-redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'state', 'queued')
 redis.call('HDEL', KEYS[1], 'progress', 'startedAt')
 -- A record an older web process wrote with a TTL until its job was in BullMQ.
 redis.call('PERSIST', KEYS[1])
 redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
+if ARGV[8] ~= '1' then
+  redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'state', 'queued')
+  return 'run'
+end
+redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'state', 'running', 'startedAt', ARGV[3])
+redis.call('HINCRBY', KEYS[1], 'runs', 1)
+news()
 return 'run'
 `;
 
@@ -256,6 +264,21 @@ export const STARTED = `${NEWS}${OWN}
 if not own(KEYS[1], ARGV[1], 'queued') then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'running', 'startedAt', ARGV[2])
 redis.call('HINCRBY', KEYS[1], 'runs', 1)
+news()
+return 1
+`;
+
+/**
+ * KEYS job · ARGV owner → 1 when a start that a claim wrote is taken back (the job is queued again,
+ * its start uncounted, as before the claim's start), 0 when the job ended or is not this run's.
+ * For a worker whose claim started a job that then waited for a process after all.
+ */
+export const UNSTART = `${NEWS}
+local f = redis.call('HMGET', KEYS[1], 'outcome', 'owner', 'state')
+if f[1] or f[2] ~= ARGV[1] or f[3] ~= 'running' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'queued')
+redis.call('HDEL', KEYS[1], 'startedAt')
+redis.call('HINCRBY', KEYS[1], 'runs', -1)
 news()
 return 1
 `;

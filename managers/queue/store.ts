@@ -21,6 +21,7 @@ const scripts = {
   cancel: new Script(lua.CANCEL),
   claim: new Script(lua.CLAIM),
   started: new Script(lua.STARTED),
+  unstart: new Script(lua.UNSTART),
   progress: new Script(lua.PROGRESS),
   props: new Script(lua.PROPS),
   heartbeat: new Script(lua.HEARTBEAT),
@@ -178,13 +179,33 @@ export class JobStore {
     return String(await scripts.secret.run(this.#client, [this.#keys.secret], [candidate]));
   }
 
-  /** The worker run `owner` takes the job, if it may start. */
-  async claim(jobId: string, owner: string): Promise<Claim> {
+  /**
+   * The worker run `owner` takes the job, if it may start; with `start`, a job taken is started in
+   * the same step (as {@link started} would right after).
+   */
+  async claim(jobId: string, owner: string, start = false): Promise<Claim> {
     const k = this.#keys;
     const keys = [k.job(jobId), k.lease(jobId), k.cancel(jobId), k.props(jobId), k.pending];
     const { leaseMs, ttlMs } = this.#settings;
-    const args = [owner, leaseMs, Date.now(), ttlMs, LOST_REASON, MAX_RUNS, LIMIT_REASON, ...this.#news(jobId)];
+    const args = [
+      owner,
+      leaseMs,
+      Date.now(),
+      ttlMs,
+      LOST_REASON,
+      MAX_RUNS,
+      LIMIT_REASON,
+      start ? 1 : 0,
+      ...this.#news(jobId),
+    ];
     return (await scripts.claim.run(this.#client, keys, args)) as Claim;
+  }
+
+  /** Takes back a start the claim wrote: the job waits for a process after all. False when no longer this run's. */
+  async unstart(jobId: string, owner: string): Promise<boolean> {
+    return (
+      Number(await scripts.unstart.run(this.#client, [this.#keys.job(jobId)], [owner, ...this.#news(jobId)])) === 1
+    );
   }
 
   /** Marks the job running (one more start). Returns false when it is no longer this run's. */

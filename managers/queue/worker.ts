@@ -88,6 +88,14 @@ class QueueWorker implements RunningQueueWorker {
   #cutGrace: (() => void) | undefined;
   /** Redis is unreachable: `redis.disconnected` was logged, BullMQ's retries are not. */
   #down = false;
+  /**
+   * Whether the last job was handed to an idle process in its claim's step: the next claim then
+   * writes the start too (one write fewer per job). BullMQ hands this worker at most `concurrency`
+   * jobs, as many as the pool has processes, and a job's process is free again before the job
+   * leaves: so a claim finds an idle process unless one is starting or restarting, which a miss
+   * shows (its start is then taken back).
+   */
+  #startInClaim = false;
 
   constructor(settings: QueueWorkerSettings, data: OwnedClient, sub: OwnedClient) {
     const { options } = settings;
@@ -140,9 +148,10 @@ class QueueWorker implements RunningQueueWorker {
     // All three parameters are declared: BullMQ passes the AbortSignal only then.
     const processor = async (job: Job<QueueJobData, void>, token: string | undefined, signal?: AbortSignal) => {
       const jobId = job.id as string;
-      const claim = await this.#claim(store, jobId);
+      const start = this.#startInClaim && this.#closing === undefined;
+      const claim = await this.#claim(store, jobId, start);
       let how: Departure = "done";
-      if (claim === "run") how = await this.#run(job, signal);
+      if (claim === "run") how = await this.#run(job, signal, start);
       else if (claim === "busy") how = "handBack";
       else {
         const { callbackId } = job.data;
@@ -181,9 +190,9 @@ class QueueWorker implements RunningQueueWorker {
    * leave nothing to run it if that worker is dead. Ends "busy" only when this worker shuts down
    * meanwhile (the job then goes back to the queue); "held" when this worker runs the job already.
    */
-  async #claim(store: JobStore, jobId: string): Promise<Claim | "held"> {
+  async #claim(store: JobStore, jobId: string, start: boolean): Promise<Claim | "held"> {
     for (;;) {
-      const claim = await store.claim(jobId, this.#owner);
+      const claim = await store.claim(jobId, this.#owner, start);
       if (claim === "busy" && this.#jobs.has(jobId)) return "held";
       if (claim !== "busy") return claim;
       if (this.#closing) return "busy";
@@ -191,11 +200,11 @@ class QueueWorker implements RunningQueueWorker {
     }
   }
 
-  /** Runs a claimed job on the pool; resolves when it left this worker. */
-  #run(job: Job<QueueJobData, void>, signal: AbortSignal | undefined): Promise<Departure> {
+  /** Runs a claimed job on the pool (`started`: the claim wrote its start); resolves when it left this worker. */
+  #run(job: Job<QueueJobData, void>, signal: AbortSignal | undefined, started: boolean): Promise<Departure> {
     const jobId = job.id as string;
     return new Promise<Departure>((resolve) => {
-      this.#jobs.add(jobId, job.data, job.timestamp, resolve);
+      this.#jobs.add(jobId, job.data, job.timestamp, resolve, started);
       if (this.#jobs.closing) {
         this.#jobs.end(jobId, { kind: "lost", reason: "The worker is shutting down" });
         return;
@@ -211,7 +220,7 @@ class QueueWorker implements RunningQueueWorker {
         // BullMQ's creation time: the job's wait in Redis counts in its queue wait.
         submittedAt: job.timestamp,
       });
-      this.#jobs.settle(jobId);
+      this.#startInClaim = this.#jobs.settle(jobId);
       if (signal?.aborted) this.#pool.cancel(jobId);
     });
   }

@@ -1,9 +1,10 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Departure, LocalJobs } from "../../../managers/queue/jobs.js";
 import { QueueKeys } from "../../../managers/queue/keys.js";
 import { JobStore } from "../../../managers/queue/store.js";
 import { newJobId } from "../../../src/index.js";
-import { sleep } from "./processes.js";
+import { sleep, waitFor } from "./processes.js";
 import { deleteKeys, redisUrl, uniqueName } from "./redis.js";
 
 // The Lua scripts one by one, with the interleavings that are hard to force through processes:
@@ -125,6 +126,41 @@ describe("QueueManager's job records (Lua scripts)", () => {
     expect((await store.take(jobId)).outcome).toEqual({ kind: "result", value: "ok" });
   });
 
+  it("a claim that starts the job writes what a claim then a start write; a start taken back leaves it as claimed", async () => {
+    const record = async (jobId: string) => {
+      const [state, runs, startedAt] = await client.hmget(keys.job(jobId), "state", "runs", "startedAt");
+      return { state, runs, started: startedAt !== null };
+    };
+    const twoSteps = await job({ owner: "w1", start: true });
+    const oneStep = await job();
+    const news = new Redis(url);
+    const heard: string[] = [];
+    news.on("message", (_channel: string, message: string) => heard.push(message));
+    await news.subscribe(keys.newsChannel);
+    expect(await store.claim(oneStep, "w1", true)).toBe("run");
+    expect(await record(oneStep)).toEqual(await record(twoSteps));
+    expect(await record(oneStep)).toEqual({ state: "running", runs: "1", started: true });
+    expect(await store.status(oneStep)).toBe("running");
+    // The start was news, as STARTED's is.
+    await waitFor("the news of the start", () => heard.includes(`${oneStep}:`), 5_000);
+    expect(await store.unstart(oneStep, "w2")).toBe(false);
+    expect(await store.unstart(oneStep, "w1")).toBe(true);
+    expect(await record(oneStep)).toEqual({ state: "queued", runs: "0", started: false });
+    expect(await store.unstart(oneStep, "w1")).toBe(false);
+    // Not started: its worker's death sends it to the next worker, as a job taken and never started.
+    await sleep(300);
+    expect(await store.claim(oneStep, "w2", true)).toBe("run");
+    await sleep(300);
+    // Started by the claim: the next worker may not run it again (no retryLost).
+    expect(await store.claim(oneStep, "w3")).toBe("lost");
+    // A cancel before the claim: no start is written.
+    const cancelled = await job();
+    await store.cancel(cancelled);
+    expect(await store.claim(cancelled, "w1", true)).toBe("ended");
+    expect((await record(cancelled)).started).toBe(false);
+    news.disconnect();
+  });
+
   it("retryLost: a started job runs once more after its worker died, then ends lost", async () => {
     const jobId = await job({ retry: true, owner: "w1", start: true });
     await sleep(300);
@@ -163,5 +199,82 @@ describe("QueueManager's job records (Lua scripts)", () => {
   it("sharedSecret keeps the first secret", async () => {
     expect(await store.secret("first-secret")).toBe("first-secret");
     expect(await store.secret("second-secret")).toBe("first-secret");
+  });
+
+  // A queue worker's jobs (LocalJobs), with the pool's calls made by hand: a claim that wrote the
+  // job's start, and what happens when a process takes the job in the claim's step or not.
+  describe("jobs started by their claim (LocalJobs)", () => {
+    const open = () => {
+      const stopped: string[] = [];
+      const jobs = new LocalJobs({ store, owner: "w1", log: () => undefined, stop: (jobId) => stopped.push(jobId) });
+      return { jobs, stopped };
+    };
+    const claimed = async (jobs: LocalJobs, departed: Departure[]): Promise<string> => {
+      const jobId = newJobId();
+      await store.submit(jobId, false);
+      expect(await store.claim(jobId, "w1", true)).toBe("run");
+      jobs.add(jobId, { callbackId: "cb", args: [] }, Date.now(), (how) => departed.push(how), true);
+      return jobId;
+    };
+    const runs = async (jobId: string) => Number(await client.hget(keys.job(jobId), "runs"));
+
+    it("handed to a process in the claim's step: its process's start writes nothing more", async () => {
+      const { jobs, stopped } = open();
+      const departed: Departure[] = [];
+      const jobId = await claimed(jobs, departed);
+      // The pool asks, then dispatches, inside the claim's step.
+      expect(jobs.admit(jobId)).toBe(true);
+      expect(jobs.settle(jobId)).toBe(true);
+      jobs.started(jobId, 1234);
+      jobs.end(jobId, { kind: "result", value: 1 });
+      await waitFor("the job to leave", () => departed.length > 0, 5_000);
+      expect(departed).toEqual(["done"]);
+      expect(await runs(jobId)).toBe(1);
+      expect(await store.take(jobId)).toEqual({ outcome: { kind: "result", value: 1 } });
+      expect(stopped).toEqual([]);
+    });
+
+    it("no idle process in the claim's step: the start is taken back, and written when a process starts it", async () => {
+      const { jobs, stopped } = open();
+      const departed: Departure[] = [];
+      const jobId = await claimed(jobs, departed);
+      expect(jobs.settle(jobId)).toBe(false);
+      await waitFor("the start to be taken back", async () => (await store.status(jobId)) === "queued", 5_000);
+      expect(await runs(jobId)).toBe(0);
+      // Later, the pool's admit reads Redis, and the process's start is written.
+      expect(await jobs.admit(jobId)).toBe(true);
+      jobs.started(jobId, 1234);
+      await waitFor("the start", async () => (await store.status(jobId)) === "running", 5_000);
+      expect(await runs(jobId)).toBe(1);
+      jobs.end(jobId, { kind: "result", value: 2 });
+      await waitFor("the job to leave", () => departed.length > 0, 5_000);
+      expect(await store.take(jobId)).toEqual({ outcome: { kind: "result", value: 2 } });
+      expect(stopped).toEqual([]);
+    });
+
+    it("claimed as the worker shuts down, never handed to a process: handed back, not a start", async () => {
+      const { jobs } = open();
+      const departed: Departure[] = [];
+      const jobId = await claimed(jobs, departed);
+      jobs.closing = true;
+      jobs.end(jobId, { kind: "lost", reason: "The worker is shutting down" });
+      await waitFor("the job to leave", () => departed.length > 0, 5_000);
+      expect(departed).toEqual(["handBack"]);
+      expect(await store.status(jobId)).toBe("queued");
+      expect(await runs(jobId)).toBe(0);
+    });
+
+    it("cancelled after its claim's start, before a process took it: the take-back fails and stops the job", async () => {
+      const { jobs, stopped } = open();
+      const departed: Departure[] = [];
+      const jobId = await claimed(jobs, departed);
+      expect(await store.cancel(jobId)).toBe("running");
+      expect(jobs.settle(jobId)).toBe(false);
+      await waitFor("the stop", () => stopped.length > 0, 5_000);
+      expect(stopped).toEqual([jobId]);
+      jobs.end(jobId, { kind: "cancelled" });
+      await waitFor("the job to leave", () => departed.length > 0, 5_000);
+      expect((await store.take(jobId)).outcome).toEqual({ kind: "cancelled" });
+    });
   });
 });
