@@ -39,6 +39,8 @@ const SLOW_JOBS = size(4, 20);
 const PROGRESS = size(5, 20);
 const POLL_SECONDS = size(3, 10);
 const BACKLOG = Number(process.env.BACKLOG ?? size(2_000, 10_000));
+/** Jobs of each throughput row without HTTP: a few seconds each, so that one burst of the shared machine's load weighs less. */
+const THROUGHPUT_JOBS = size(500, 2_000);
 const CONCURRENCY = 2;
 const prefix = `bgcb-bench-${process.pid}`;
 
@@ -122,7 +124,7 @@ async function backlog(web: ChildProcess, worker: ChildProcess | undefined, urls
 const load = loadavg().map((value) => value.toFixed(2));
 const dir = mkdtempSync(join(tmpdir(), "bgcb-bench-protocol-"));
 const started = performance.now();
-const sizes = { rounds: ROUNDS, clients: 16, jobs: 16 * PER_CLIENT * 2 };
+const sizes = { rounds: ROUNDS, clients: 16, jobs: THROUGHPUT_JOBS };
 const raw = await rawBullmq(CONCURRENCY, ROUNDS, 16, sizes.jobs);
 const sandboxed = await rawBullmq(CONCURRENCY, ROUNDS, 16, sizes.jobs, true);
 const keyv = await rawKeyvTrips(sizes);
