@@ -67,16 +67,24 @@ export class JobTable {
 
   /** The owner's last write, with its outcome. Resolves `false` when another outcome came first. */
   async end(jobId: string, job: StoredJob & { outcome: JobOutcome; endedAt: number }): Promise<boolean> {
+    const outcome = await this.#store.encode(job.outcome);
+    // A job without progress or side updates: the row holds them as inserted (only the owner
+    // writes them), so the outcome is all there is to set.
+    const updates =
+      job.seq === 0 && job.progress === undefined && job.props.length === 0
+        ? []
+        : [job.seq, await this.#store.encode(job.progress ?? null), await this.#store.encode(job.props)];
+    const set =
+      updates.length === 0
+        ? END
+        : `json_set(${END}, '$.value.seq', ?, '$.value.progress', json(?), '$.value.props', json(?))`;
     const rows = await this.#store.sql(
       "write",
-      `UPDATE ${TABLE} SET value = json_set(${END}, '$.value.seq', ?, '$.value.progress', json(?), '$.value.props', json(?))
-       WHERE key = ? AND ${OPEN} RETURNING key`,
-      await this.#store.encode(job.outcome),
+      `UPDATE ${TABLE} SET value = ${set} WHERE key = ? AND ${OPEN} RETURNING key`,
+      outcome,
       job.endedAt,
       job.endedAt + this.#ttlMs,
-      job.seq,
-      await this.#store.encode(job.progress ?? null),
-      await this.#store.encode(job.props),
+      ...updates,
       this.#key(jobId),
     );
     return rows.length > 0;
