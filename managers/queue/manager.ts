@@ -29,7 +29,7 @@ import { CONNECT_WAIT_MS, closeClient, isNoScript, loadDependencies, waitReady }
 import { backendFailure, callBackend, createWebSide, queueOf, START_HINT, type WebSide } from "./web.js";
 import { startQueueWorker } from "./worker.js";
 
-/** How soon after its submit a job's first take may be answered without Redis, at most. */
+/** How soon after its submit, or after the news of its end, a job's take may be answered without Redis, at most. */
 const QUIET_MS = 1_000;
 
 /**
@@ -60,7 +60,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
   /** Whether Redis confirmed `#epoch` (a submit under it wrote a record). */
   #epochKnown = false;
   #warnedNoWorker = false;
-  /** How soon after its submit a job's first take may be answered without Redis (see `doTake`). */
+  /** How soon after its submit, or after the news of its end, a take may be answered without Redis (see `doTake`). */
   readonly #quietMs: number;
 
   constructor(options: QueueManagerOptions) {
@@ -75,9 +75,10 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
     this.#options = resolveQueueOptions(options);
     this.#keys = new QueueKeys(this.#options.prefix, this.#options.queueName);
     this.#news = new News(this.#keys.newsChannel);
-    // Within the no-worker bound a read of a queued job decides nothing: it would answer "queued" too.
-    const { noWorkerTimeoutMs } = this.#options;
-    this.#quietMs = noWorkerTimeoutMs === 0 ? QUIET_MS : Math.min(QUIET_MS, noWorkerTimeoutMs);
+    // Within the no-worker bound a read of a queued job decides nothing: it would answer "queued"
+    // too; within ttlMs of its end, a job's record is still there.
+    const { noWorkerTimeoutMs, ttlMs } = this.#options;
+    this.#quietMs = Math.min(QUIET_MS, ttlMs, noWorkerTimeoutMs === 0 ? QUIET_MS : noWorkerTimeoutMs);
     // The worker CLI imports the app module, then starts a worker for every QueueManager it created.
     registerQueueWorkerSource(this);
     registerInspectable(this);
@@ -215,14 +216,14 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
   }
 
   /**
-   * The first take of a job this process just submitted, while one of its watches is pending (the
-   * app server's first response watches, then takes), answers "queued, nothing new" without Redis
-   * when the subscription says the job had no news since its record was written: Redis would
-   * answer the same (a read decides nothing about a job that never started within the no-worker
-   * bound), and news already on its way wakes the pending watch, whose caller then takes again.
+   * A take of a job this process submitted may be answered from the news, without Redis: the
+   * first after the submit, while one of its watches is pending and no news came ("queued, nothing
+   * new": the app server's first response watches, then takes), and the first after the news of
+   * its end carried the outcome (see `News.known`).
    */
   protected async doTake(jobId: string): Promise<JobUpdate> {
-    if (this.#news.quiet(jobId, this.#quietMs)) return {};
+    const known = this.#news.known(jobId, this.#quietMs);
+    if (known !== undefined) return known;
     const side = await this.#open();
     return callBackend(side, this.#options, `take job ${jobId}`, () => side.store.take(jobId));
   }

@@ -1,7 +1,8 @@
+import type { JobUpdate } from "../../src/index.js";
 import { Watchers } from "../../src/index.js";
 import { isCluster, type RedisClient } from "./options.js";
 import { closeClient, type OwnedClient } from "./redis.js";
-import { NOT_ENDED } from "./scripts.js";
+import { NOT_ENDED, OUTCOME_AFTER } from "./scripts.js";
 
 /**
  * The web side of `watch`: the pending watches of one manager and ONE subscriber connection that
@@ -14,15 +15,30 @@ import { NOT_ENDED } from "./scripts.js";
  * so news written after that read is always delivered. A lost connection ends every watch (callers
  * read, and find the outage), and so does each new confirmation after a reconnect.
  */
-/** How many submitted jobs without news {@link News} remembers at most (the oldest go first). */
+/** How many jobs submitted here {@link News} follows at most (the oldest go first). */
 const FRESH_MAX = 4_096;
+/** How long {@link News} follows a job submitted here, at most. */
+const FRESH_KEEP_MS = 60_000;
+
+/** What the news told of a job this process submitted (see {@link News.known}). */
+interface Fresh {
+  readonly at: number;
+  /** The signals of its watches, while it had no news. */
+  readonly signals: AbortSignal[];
+  /** Some news came (or a take read Redis): no more "nothing new" answers. */
+  news: boolean;
+  /** The outcome the news carried (JSON), when the job ended with nothing left to take but it. */
+  outcome?: string;
+  /** When that news came. */
+  endedAt?: number;
+}
 
 export class News {
   /**
-   * Jobs this process submitted while the subscription was live and that had no news since, with
-   * when, and the signals of their watches: see {@link News.quiet}. At most {@link FRESH_MAX}.
+   * Jobs this process submitted while the subscription was live, and what their news told since:
+   * see {@link News.known}. At most {@link FRESH_MAX}, each for {@link FRESH_KEEP_MS} at most.
    */
-  readonly #fresh = new Map<string, { readonly at: number; readonly signals: AbortSignal[] }>();
+  readonly #fresh = new Map<string, Fresh>();
   readonly #watchers = new Watchers();
   /** Watches that wait for the outcome only: news of a start or progress leaves them pending. */
   readonly #outcomes = new Watchers();
@@ -51,7 +67,8 @@ export class News {
    * (re)subscription, a disconnect or `close()`.
    */
   watch(jobId: string, signal: AbortSignal, outcome = false): Promise<void> {
-    this.#fresh.get(jobId)?.signals.push(signal);
+    const fresh = this.#fresh.get(jobId);
+    if (fresh !== undefined && !fresh.news) fresh.signals.push(signal);
     return (outcome ? this.#outcomes : this.#watchers).watch(jobId, signal);
   }
 
@@ -69,8 +86,12 @@ export class News {
    */
   submitting(jobId: string): void {
     if (!this.#live) return;
-    if (this.#fresh.size >= FRESH_MAX) this.#fresh.delete(this.#fresh.keys().next().value as string);
-    this.#fresh.set(jobId, { at: Date.now(), signals: [] });
+    const now = Date.now();
+    const oldest = this.#fresh.entries().next().value;
+    if (oldest !== undefined && (this.#fresh.size >= FRESH_MAX || now - oldest[1].at > FRESH_KEEP_MS)) {
+      this.#fresh.delete(oldest[0]);
+    }
+    this.#fresh.set(jobId, { at: now, signals: [], news: false });
   }
 
   /** The submit wrote no queued record (a memoised result, another epoch, a failure), or a cancel was sent. */
@@ -79,18 +100,46 @@ export class News {
   }
 
   /**
-   * Whether a take of `jobId` may answer "queued, nothing new" without reading Redis: this process
-   * submitted it less than `withinMs` ago, the subscription has been live since before its record
-   * was written, no news of it came since (no start, progress, side update, outcome or cancel: each
-   * is published in the step that writes it), and one of its watches is pending, so news already
-   * on its way wakes that watch and its caller takes again. Only the first take after the submit
-   * asks: the mark goes either way.
+   * What a take of `jobId` would read in Redis, when this process knows it from the news; else
+   * undefined (the take reads Redis). Two cases, for a job this process submitted:
+   *
+   * - its outcome, once the news of its end carried it: an outcome is final, and the news carries
+   *   it only when the job left nothing else to take (no progress, no side updates); nothing is
+   *   written after an outcome. The first take less than `withinMs` after that news answers it
+   *   (the record lives `ttlMs` from then: `withinMs` is shorter).
+   * - "queued, nothing new" (`{}`) for its first take, when that take comes less than `withinMs`
+   *   after the submit, the subscription has been live since before the job's record was written,
+   *   no news of the job came since (no start, progress, side update, outcome or cancel: each is
+   *   published in the step that writes it), and one of its watches is pending, so news already on
+   *   its way wakes that watch and its caller takes again.
    */
-  quiet(jobId: string, withinMs: number): boolean {
+  known(jobId: string, withinMs: number): JobUpdate | undefined {
     const fresh = this.#fresh.get(jobId);
-    if (fresh === undefined) return false;
-    this.#fresh.delete(jobId);
-    return this.#live && Date.now() - fresh.at < withinMs && fresh.signals.some((signal) => !signal.aborted);
+    if (fresh === undefined) return undefined;
+    if (fresh.outcome !== undefined) {
+      this.#fresh.delete(jobId);
+      const recent = Date.now() - (fresh.endedAt ?? 0) < withinMs;
+      return recent ? { outcome: JSON.parse(fresh.outcome) as JobUpdate["outcome"] } : undefined;
+    }
+    if (fresh.news) return undefined;
+    fresh.news = true;
+    const quiet = this.#live && Date.now() - fresh.at < withinMs && fresh.signals.some((signal) => !signal.aborted);
+    return quiet ? {} : undefined;
+  }
+
+  /** News of a job: `outcome` when it ended with that and nothing else to take. */
+  #heard(jobId: string, ended: boolean, outcome?: string): void {
+    const fresh = this.#fresh.get(jobId);
+    if (fresh !== undefined) {
+      fresh.news = true;
+      fresh.signals.length = 0;
+      if (outcome !== undefined) {
+        fresh.outcome = outcome;
+        fresh.endedAt = Date.now();
+      } else if (ended) this.#fresh.delete(jobId);
+    }
+    this.#watchers.notify(jobId);
+    if (ended) this.#outcomes.notify(jobId);
   }
 
   #closeAll(): void {
@@ -135,10 +184,10 @@ export class News {
     });
     client.on("message", (channel: string, message: string) => {
       if (channel !== this.#channel) return;
-      if (!message.endsWith(NOT_ENDED)) return this.notify(message);
-      const jobId = message.slice(0, -NOT_ENDED.length);
-      this.#fresh.delete(jobId);
-      this.#watchers.notify(jobId);
+      const cut = message.indexOf(OUTCOME_AFTER);
+      if (cut >= 0) this.#heard(message.slice(0, cut), true, message.slice(cut + OUTCOME_AFTER.length));
+      else if (message.endsWith(NOT_ENDED)) this.#heard(message.slice(0, -NOT_ENDED.length), false);
+      else this.#heard(message, true);
     });
     client.on("ready", () => void this.#subscribe());
     client.on("close", () => {

@@ -19,6 +19,12 @@
 /** What ends a news message about a job that has not ended (job ids never contain it). */
 export const NOT_ENDED = ":";
 
+/** What comes between a job id and the outcome in the news of an end that carries it (ids never contain it). */
+export const OUTCOME_AFTER = "\n";
+
+/** The longest outcome (bytes of JSON) that the news of a job's end carries. */
+const NEWS_OUTCOME_MAX = 1_024;
+
 /** How long the set of lost jobs keeps an entry: `inspect()` counts the last hour. */
 export const LOST_KEEP_MS = 3_600_000;
 
@@ -27,12 +33,15 @@ export const LOST_KEEP_MS = 3_600_000;
  * watcher subscribed before a read that found nothing cannot miss it. A script that includes it
  * takes the news channel and the job id as its last two ARGV. The message is the job id when the
  * job ended, and the job id followed by {@link NOT_ENDED} for other news (a start, progress, side
- * updates), which a watch that waits for the outcome only sleeps through.
+ * updates), which a watch that waits for the outcome only sleeps through. The news of an end
+ * carries a short `outcome` (the id, {@link OUTCOME_AFTER}, the outcome) when the job left nothing
+ * else to take: the web process that submitted the job then answers its next take without Redis.
  */
 const NEWS = `
-local function news(ended)
+local function news(ended, outcome)
   local message = ARGV[#ARGV]
-  if not ended then message = message .. '${NOT_ENDED}' end
+  if not ended then message = message .. '${NOT_ENDED}'
+  elseif outcome then message = message .. '\\n' .. outcome end
   redis.call('PUBLISH', ARGV[#ARGV - 1], message)
 end
 `;
@@ -59,11 +68,13 @@ end
 /** Stores an outcome, starts the TTL of the record and of its side updates, and publishes news. */
 const END = `${NEWS}${LOST}
 local function finish_job(job, props, outcome, now, ttl)
+  local alone = #outcome <= ${NEWS_OUTCOME_MAX} and redis.call('HEXISTS', job, 'progress') == 0
+    and redis.call('EXISTS', props) == 0
   redis.call('HSET', job, 'outcome', outcome, 'state', 'done', 'endedAt', now)
   redis.call('PEXPIRE', job, ttl)
   redis.call('PEXPIRE', props, ttl)
   record_lost(job, outcome, now)
-  news(true)
+  if alone then news(true, outcome) else news(true) end
 end
 `;
 

@@ -3,6 +3,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QueueManager, type QueueManagerOptions } from "../../../managers/queue/index.js";
 import { QueueKeys } from "../../../managers/queue/keys.js";
+import { JobStore } from "../../../managers/queue/store.js";
 import type { JobOutcome } from "../../../src/index.js";
 import { settlesWithin } from "../../../src/testing/suite/helpers.js";
 import { queueApp, waitFor } from "./processes.js";
@@ -242,6 +243,34 @@ describe("QueueManager.watch: news over Redis pub/sub, one subscriber connection
     expect(await manager.take(own)).toEqual({ outcome: { kind: "cancelled" } });
     controller.abort();
     await pending;
+    expect(manager.watching).toBe(0);
+  });
+
+  it("the news of a job's end carries its outcome when nothing else is left to take: the take after it reads no Redis", async () => {
+    const { manager } = create();
+    const keys = new QueueKeys(prefix, manager.queueName);
+    // A worker's writes, made here: claim, progress, finish.
+    const worker = new JobStore(admin, { keys, ttlMs: 60_000, leaseMs: 5_000 });
+    const first = new AbortController();
+    await manager.watch("warm-up", first.signal);
+    first.abort();
+    const follow = async (write: (jobId: string) => Promise<unknown>) => {
+      const { jobId } = await manager.submit({ callbackId: "q.echo", args: [1] });
+      const controller = new AbortController();
+      const ended = manager.watch(jobId, controller.signal, { outcome: true });
+      expect(await manager.take(jobId)).toEqual({});
+      expect(await worker.claim(jobId, "w1", true)).toBe("run");
+      await write(jobId);
+      expect(await worker.finish(jobId, "w1", { kind: "result", value: 7 })).toBe("stored");
+      expect(await settles(ended), "the watch missed the end").toBe(true);
+      // Only the news can tell the outcome now.
+      await admin.del(keys.job(jobId), keys.props(jobId));
+      return manager.take(jobId);
+    };
+    expect(await follow(async () => undefined)).toEqual({ outcome: { kind: "result", value: 7 } });
+    // Progress or side updates not taken: the news of the end does not carry it; Redis is read (and its record is gone).
+    expect(await follow((jobId) => worker.progress(jobId, "w1", 1))).toEqual({});
+    expect(await follow((jobId) => worker.props(jobId, "w1", "a", { x: 1 }))).toEqual({});
     expect(manager.watching).toBe(0);
   });
 
