@@ -73,6 +73,14 @@ export async function managerTrips(
   }
 }
 
+/**
+ * `reference`'s CPU per job over `subject`'s, both sides (Redis not counted): the throughput ratio
+ * a CPU-bound machine would give, steadier than jobs/s when other load comes and goes.
+ */
+export function cpuRatio(subject: Trips, reference: Trips): number {
+  return (reference.cpu + reference.otherCpu) / (subject.cpu + subject.otherCpu);
+}
+
 /** Everything this file measures, in one run; prints a table. */
 async function main(): Promise<void> {
   const sizes = {
@@ -103,7 +111,7 @@ async function main(): Promise<void> {
     Trips,
     Trips,
   ];
-  const ratio = (a: Trips, b: Trips) => `×${f(a.perSecond / b.perSecond, 2)}`;
+  const ratio = (a: Trips, b: Trips) => `×${f(a.perSecond / b.perSecond, 2)} (CPU ×${f(cpuRatio(a, b), 2)})`;
   console.log(
     [
       `${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC, ${cpus().length} cores, Node ${process.version}, load average ${load.join(" / ")} at the start; jobs on 2 processes (one worker, concurrency 2; the DiskManager's pool of 2); ${rounds} one at a time, ${jobs} ${clients} at a time; ${((performance.now() - started) / 1000).toFixed(0)} s.`,
@@ -114,7 +122,7 @@ async function main(): Promise<void> {
         ([name, t]) => `| ${name} | ${f(t.p50, 2)} | ${f(t.perSecond, 0)} | ${f(t.cpu, 2)} / ${f(t.otherCpu, 2)} |`,
       ),
       "",
-      `Throughput ratios: QueueManager / raw BullMQ ${ratio(queue, raw)} (target ≥ ×0.50), / sandboxed ${ratio(queue, sandboxed)}; DiskManager / raw Keyv ${ratio(disk, keyv)}.`,
+      `Throughput ratios (in brackets: the CPU per job of the reference over the subject's, both sides): QueueManager / raw BullMQ ${ratio(queue, raw)} (target ≥ ×0.50), / sandboxed ${ratio(queue, sandboxed)}; DiskManager / raw Keyv ${ratio(disk, keyv)}.`,
     ].join("\n"),
   );
 }

@@ -28,7 +28,7 @@ import {
   treeCpuMs,
 } from "./protocol-procs.js";
 import { cleanRedis, rawBullmq, rawKeyvTrips, type Trips } from "./protocol-raw.js";
-import { managerTrips } from "./protocol-throughput.js";
+import { cpuRatio, managerTrips } from "./protocol-throughput.js";
 
 const QUICK = process.argv.includes("--quick");
 const size = (quick: number, full: number) => Number(QUICK ? quick : full);
@@ -188,7 +188,7 @@ const table = [
   trips(`DiskManager API, no HTTP (submit → watch/take), 16 at a time; its pool of ${CONCURRENCY}`, diskApi),
   trips("Keyv + @keyv/sqlite set → get", keyv),
   "",
-  `Ratios: no-op click p50 / Dash-style p50: ${div(disk, "p50", disk, "dashP50", 3)} (Disk), ${div(queue, "p50", queue, "dashP50", 3)} (Queue); no-op click p50 / raw round trip: ${div(disk, "p50", keyv, "p50")} (Disk / Keyv), ${div(queue, "p50", raw, "p50")} (Queue / BullMQ); QueueManager throughput without HTTP / raw BullMQ: ${div(queueApi, "perSecond", raw, "perSecond", 2)} (target ≥ ×0.50), / raw BullMQ with a sandboxed processor: ${div(queueApi, "perSecond", sandboxed, "perSecond", 2)}; over HTTP (16 clients, one web process) / raw BullMQ: ${div(queue, "jobsPerSecond", raw, "perSecond", 2)}, / sandboxed: ${div(queue, "jobsPerSecond", sandboxed, "perSecond", 2)}; DiskManager without HTTP / raw Keyv: ${div(diskApi, "perSecond", keyv, "perSecond", 2)}.`,
+  `Ratios: no-op click p50 / Dash-style p50: ${div(disk, "p50", disk, "dashP50", 3)} (Disk), ${div(queue, "p50", queue, "dashP50", 3)} (Queue); no-op click p50 / raw round trip: ${div(disk, "p50", keyv, "p50")} (Disk / Keyv), ${div(queue, "p50", raw, "p50")} (Queue / BullMQ); QueueManager throughput without HTTP / raw BullMQ: ${div(queueApi, "perSecond", raw, "perSecond", 2)} (target ≥ ×0.50; CPU per job, both sides, raw / QueueManager: ×${f(cpuRatio(queueApi, raw), 2)}), / raw BullMQ with a sandboxed processor: ${div(queueApi, "perSecond", sandboxed, "perSecond", 2)} (CPU ×${f(cpuRatio(queueApi, sandboxed), 2)}); over HTTP (16 clients, one web process) / raw BullMQ: ${div(queue, "jobsPerSecond", raw, "perSecond", 2)}, / sandboxed: ${div(queue, "jobsPerSecond", sandboxed, "perSecond", 2)}; DiskManager without HTTP / raw Keyv: ${div(diskApi, "perSecond", keyv, "perSecond", 2)}.`,
 ].join("\n");
 console.log(table);
 
