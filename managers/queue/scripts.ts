@@ -65,8 +65,20 @@ local function record_lost(job, outcome, now)
 end
 `;
 
+/**
+ * Takes a job that ended before any worker claimed it (cancelled, or no worker runs) out of the set
+ * of pending submits (`QueueKeys.pending`, next to the job records), so that a queue without
+ * workers does not grow that set.
+ */
+const UNPEND = `
+local function unpend(job)
+  local base, id = string.match(job, '^(.*)job:([^:]*)$')
+  if base then redis.call('ZREM', base .. 'pending', id) end
+end
+`;
+
 /** Stores an outcome, starts the TTL of the record and of its side updates, and publishes news. */
-const END = `${NEWS}${LOST}
+const END = `${NEWS}${LOST}${UNPEND}
 local function finish_job(job, props, outcome, now, ttl)
   local alone = #outcome <= ${NEWS_OUTCOME_MAX} and redis.call('HEXISTS', job, 'progress') == 0
     and redis.call('EXISTS', props) == 0
@@ -118,6 +130,7 @@ local function settle(K, A)
     local seen = math.max(tonumber(top[2]) or 0, tonumber(f[7]) or tonumber(A[1]))
     if tonumber(A[1]) - seen > bound then
       finish_job(K[1], K[2], A[6], A[1], A[2])
+      unpend(K[1])
       return A[6], 'done', 'noWorker'
     end
   end
@@ -225,6 +238,7 @@ redis.call('HDEL', KEYS[1], 'progress')
 redis.call('DEL', KEYS[2])
 finish_job(KEYS[1], KEYS[2], '{"kind":"cancelled"}', ARGV[1], ARGV[2])
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+if f[1] == 'queued' then unpend(KEYS[1]) end
 return f[1]
 `;
 

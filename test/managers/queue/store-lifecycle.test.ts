@@ -75,8 +75,11 @@ describe("QueueManager's job records: TTLs, starts, superseded runs, no worker, 
 
   it("a sweep deletes the record of a submit whose job never reached BullMQ, once older than the grace period; a job waiting in BullMQ or claimed keeps its record", async () => {
     const { keys, store } = open({ submitGraceMs: 200 });
-    const [halfWay, waiting, claimed, young] = [newJobId(), newJobId(), newJobId(), newJobId()];
-    for (const jobId of [halfWay, waiting, claimed]) await store.submit(jobId, false);
+    const [halfWay, waiting, claimed, young, cancelled] = [newJobId(), newJobId(), newJobId(), newJobId(), newJobId()];
+    for (const jobId of [halfWay, waiting, claimed, cancelled]) await store.submit(jobId, false);
+    // A job cancelled before any worker claimed it leaves the set at once.
+    expect(await store.cancel(cancelled)).toBe("queued");
+    expect(await client.zscore(keys.pending, cancelled)).toBeNull();
     // BullMQ's job hash of a job in its queue.
     await client.hset(`${keys.bullPrefix}${waiting}`, "name", "q.echo");
     expect(await store.claim(claimed, "w1")).toBe("run");
@@ -152,6 +155,8 @@ describe("QueueManager's job records: TTLs, starts, superseded runs, no worker, 
     ]);
     expect(readers[2]).toBe("done");
     expect(decided).toEqual([orphan]);
+    // Ended before any worker claimed it: no longer a pending submit.
+    expect(await client.zscore(keys.pending, orphan)).toBeNull();
     expect(await store.claim(orphan, "late")).toBe("ended");
 
     const served = newJobId();
