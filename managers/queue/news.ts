@@ -1,8 +1,25 @@
-import type { JobUpdate } from "../../src/index.js";
-import { Watchers } from "../../src/index.js";
+import { type JobUpdate, Watchers } from "../../src/index.js";
 import { isCluster, type RedisClient } from "./options.js";
 import { closeClient, type OwnedClient } from "./redis.js";
 import { NOT_ENDED, OUTCOME_AFTER } from "./scripts.js";
+
+/** How many jobs submitted here {@link News} follows at most (the oldest go first). */
+const FRESH_MAX = 4_096;
+/** How long {@link News} follows a job submitted here, at most. */
+const FRESH_KEEP_MS = 60_000;
+
+/** What the news told of a job this process submitted (see {@link News.known}). */
+interface Fresh {
+  readonly at: number;
+  /** The signals of its watches, while it had no news. */
+  readonly signals: AbortSignal[];
+  /** Some news came, or its first take was asked: no more "nothing new" answers. */
+  news: boolean;
+  /** The outcome the news carried (JSON), when the job ended with nothing left to take but it. */
+  outcome?: string;
+  /** When that news came. */
+  endedAt?: number;
+}
 
 /**
  * The web side of `watch`: the pending watches of one manager and ONE subscriber connection that
@@ -15,24 +32,6 @@ import { NOT_ENDED, OUTCOME_AFTER } from "./scripts.js";
  * so news written after that read is always delivered. A lost connection ends every watch (callers
  * read, and find the outage), and so does each new confirmation after a reconnect.
  */
-/** How many jobs submitted here {@link News} follows at most (the oldest go first). */
-const FRESH_MAX = 4_096;
-/** How long {@link News} follows a job submitted here, at most. */
-const FRESH_KEEP_MS = 60_000;
-
-/** What the news told of a job this process submitted (see {@link News.known}). */
-interface Fresh {
-  readonly at: number;
-  /** The signals of its watches, while it had no news. */
-  readonly signals: AbortSignal[];
-  /** Some news came (or a take read Redis): no more "nothing new" answers. */
-  news: boolean;
-  /** The outcome the news carried (JSON), when the job ended with nothing left to take but it. */
-  outcome?: string;
-  /** When that news came. */
-  endedAt?: number;
-}
-
 export class News {
   /**
    * Jobs this process submitted while the subscription was live, and what their news told since:
