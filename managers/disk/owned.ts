@@ -183,8 +183,9 @@ export class OwnedJobs {
     try {
       while (job.dirty) {
         job.dirty = false;
+        // The record with its outcome changes no more: written as it is, without a copy.
+        if (job.record.outcome !== undefined) return await this.#writeEnd(job, jobId, job.record);
         const record = structuredClone(job.record);
-        if (record.outcome !== undefined) return await this.#writeEnd(job, jobId, record);
         const ack = await this.#table.write(jobId, record);
         this.#events.changed(jobId, ack === undefined);
         if (ack === undefined) {

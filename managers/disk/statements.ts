@@ -24,6 +24,8 @@ const MAX_PREPARED = 64;
 export class Statements {
   readonly #db: Database;
   readonly #prepared = new Map<string, Promise<Statement>>();
+  /** The kept statements once prepared: a call runs them at once, without waiting a tick for the promise. */
+  readonly #ready = new Map<string, Statement>();
 
   private constructor(db: Database) {
     this.#db = db;
@@ -42,17 +44,17 @@ export class Statements {
   }
 
   /** Runs the statement with `params`; its rows. */
-  async all(text: string, params: readonly unknown[]): Promise<unknown[]> {
-    const statement = await this.#statement(text);
-    return new Promise<unknown[]>((resolve, reject) => {
-      statement.all(...params, (error: Error | null, rows: unknown[]) => (error ? reject(error) : resolve(rows)));
-    });
+  all(text: string, params: readonly unknown[]): Promise<unknown[]> {
+    const ready = this.#ready.get(text);
+    if (ready !== undefined) return run(ready, params);
+    return this.#statement(text).then((statement) => run(statement, params));
   }
 
   /** Finalizes the prepared statements and closes the connection. */
   async close(): Promise<void> {
     const statements = await Promise.allSettled(this.#prepared.values());
     this.#prepared.clear();
+    this.#ready.clear();
     await Promise.all(
       statements.map((settled) =>
         settled.status === "fulfilled" ? new Promise<void>((done) => settled.value.finalize(done)) : undefined,
@@ -69,9 +71,21 @@ export class Statements {
     });
     if (this.#prepared.size < MAX_PREPARED) {
       this.#prepared.set(text, prepared);
-      // A statement that failed to prepare is not kept: the next call tries again.
-      prepared.catch(() => this.#prepared.delete(text));
+      prepared.then(
+        (statement) => {
+          // Unless close() came first.
+          if (this.#prepared.get(text) === prepared) this.#ready.set(text, statement);
+        },
+        // A statement that failed to prepare is not kept: the next call tries again.
+        () => this.#prepared.delete(text),
+      );
     }
     return prepared;
   }
+}
+
+function run(statement: Statement, params: readonly unknown[]): Promise<unknown[]> {
+  return new Promise<unknown[]>((resolve, reject) => {
+    statement.all(...params, (error: Error | null, rows: unknown[]) => (error ? reject(error) : resolve(rows)));
+  });
 }

@@ -121,7 +121,9 @@ export class DiskStore {
 
   /** Runs one SQL statement: SQLite runs each statement atomically, across processes. */
   sql<T = Record<string, unknown>>(what: string, text: string, ...params: unknown[]): Promise<T[]> {
-    return this.#run(what, () => this.#statements.all(text, params)) as Promise<T[]>;
+    return this.#statements.all(text, params).catch((error: unknown) => {
+      throw backendError(this.path, what, error);
+    }) as Promise<T[]>;
   }
 
   /** JSON text in Keyv's encoding, so rows written by SQL read back through Keyv and vice versa. */
@@ -181,11 +183,15 @@ async function run<T>(path: string, what: string, fn: () => Promise<T>): Promise
   try {
     return await fn();
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new BackgroundCallbackError("BACKEND", `[background-callbacks:disk] Cannot ${what} "${path}": ${reason}`, {
-      cause: error,
-    });
+    throw backendError(path, what, error);
   }
+}
+
+function backendError(path: string, what: string, error: unknown): BackgroundCallbackError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new BackgroundCallbackError("BACKEND", `[background-callbacks:disk] Cannot ${what} "${path}": ${reason}`, {
+    cause: error,
+  });
 }
 
 async function importKeyv(): Promise<{
