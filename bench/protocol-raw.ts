@@ -6,57 +6,10 @@ import KeyvSqlite from "@keyv/sqlite";
 import { Queue, QueueEvents } from "bullmq";
 import { Redis } from "ioredis";
 import Keyv from "keyv";
-import { quantile } from "./protocol-client.js";
 import { startChild, stopped, treeCpuMs } from "./protocol-procs.js";
+import { measured, type Subject, type Trips } from "./protocol-trips.js";
 
 const connection = { host: "127.0.0.1", port: 6379 };
-
-/** What {@link roundTrips} measured. */
-export type Trips = {
-  /** Round trip p50, one at a time, ms. */
-  p50: number;
-  /** Round trips per s, `clients` at a time. */
-  perSecond: number;
-  /** CPU of this process per round trip, `clients` at a time, ms (all its threads). */
-  cpu: number;
-  /** CPU of the processes `otherCpu` reads per round trip, `clients` at a time, ms; 0 without it. */
-  otherCpu: number;
-};
-
-/**
- * `once` 10 times to warm up, `rounds` times one at a time, then `jobs` times `clients` at a time.
- * `otherCpu` reads the CPU (ms) the processes that run the jobs have used so far.
- */
-export async function roundTrips(
-  once: (i: number) => Promise<unknown>,
-  { rounds, clients, jobs }: { rounds: number; clients: number; jobs: number },
-  otherCpu: () => number = () => 0,
-): Promise<Trips> {
-  for (let i = 0; i < 10; i++) await once(i);
-  const times: number[] = [];
-  for (let i = 0; i < rounds; i++) {
-    const begin = performance.now();
-    await once(i);
-    times.push(performance.now() - begin);
-  }
-  let next = 0;
-  const cpu = process.cpuUsage();
-  const other = otherCpu();
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (next < jobs) await once(next++);
-    }),
-  );
-  const elapsed = performance.now() - start;
-  const used = process.cpuUsage(cpu);
-  return {
-    p50: quantile(times, 0.5),
-    perSecond: (jobs * 1000) / elapsed,
-    cpu: (used.user + used.system) / 1000 / jobs,
-    otherCpu: (otherCpu() - other) / jobs,
-  };
-}
 
 /**
  * Queue.add → a worker process → waitUntilFinished: round trip p50 (one at a time) and jobs/s
@@ -69,6 +22,12 @@ export async function rawBullmq(
   jobs: number,
   sandboxed = false,
 ): Promise<Trips> {
+  const [trips] = await measured([openRawBullmq(concurrency, clients, sandboxed)], { rounds, clients, jobs });
+  return trips as Trips;
+}
+
+/** A raw BullMQ worker process and a queue to send it no-op jobs, `clients` of them waited for at a time. */
+export async function openRawBullmq(concurrency: number, clients: number, sandboxed = false): Promise<Subject> {
   const name = `bench-raw-${process.pid}${sandboxed ? "-sandboxed" : ""}`;
   const prefix = "bgcb-bench-raw";
   const { child } = await startChild(["bench/raw-bullmq-worker.ts"], {
@@ -83,37 +42,41 @@ export async function rawBullmq(
   // are missed, and a job that ended then waits forever (seen under load on the very first job).
   const events = new QueueEvents(name, { connection, prefix, lastEventId: "0-0" });
   await events.waitUntilReady();
-  const once = async (i: number) =>
-    (await queue.add("noop", { i }, { removeOnComplete: 5_000, removeOnFail: true })).waitUntilFinished(events);
-  try {
-    return await roundTrips(once, { rounds, clients, jobs }, () => treeCpuMs(child.pid as number));
-  } finally {
-    await queue.obliterate({ force: true });
-    await Promise.all([queue.close(), events.close()]);
-    await stopped(child);
-  }
+  return {
+    once: async (i) =>
+      (await queue.add("noop", { i }, { removeOnComplete: 5_000, removeOnFail: true })).waitUntilFinished(events),
+    otherCpu: () => treeCpuMs(child.pid as number),
+    close: async () => {
+      await queue.obliterate({ force: true });
+      await Promise.all([queue.close(), events.close()]);
+      await stopped(child);
+    },
+  };
 }
 
 /** Keyv on @keyv/sqlite: set then get of one small record, p50 ms. */
 export async function rawKeyv(rounds: number): Promise<number> {
-  return (await rawKeyvTrips({ rounds, clients: 1, jobs: 0 })).p50;
+  const [trips] = await measured([openRawKeyv()], { rounds, clients: 1, jobs: 0 });
+  return (trips as Trips).p50;
 }
 
-/** Keyv on @keyv/sqlite: set then get of one small record, one at a time and `clients` at a time. */
-export async function rawKeyvTrips(sizes: { rounds: number; clients: number; jobs: number }): Promise<Trips> {
+/** Keyv on @keyv/sqlite in a new file: a round trip is a set then a get of one small record, a new key each time. */
+export async function openRawKeyv(): Promise<Subject> {
   const dir = mkdtempSync(join(tmpdir(), "bgcb-bench-keyv-"));
   const keyv = new Keyv({ store: new KeyvSqlite(`sqlite://${join(dir, "k.sqlite")}`) });
-  try {
-    let n = 0; // a new key each time, as each job has its own record
-    return await roundTrips(async () => {
+  let n = 0;
+  return {
+    once: async () => {
       const i = n++;
       await keyv.set(`job-${i}`, { status: "done", outcome: { value: i } });
       await keyv.get(`job-${i}`);
-    }, sizes);
-  } finally {
-    await keyv.disconnect();
-    rmSync(dir, { recursive: true, force: true });
-  }
+    },
+    otherCpu: () => 0,
+    close: async () => {
+      await keyv.disconnect();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Removes every key a run left under `prefix`. */

@@ -27,8 +27,9 @@ import {
   stopped,
   treeCpuMs,
 } from "./protocol-procs.js";
-import { cleanRedis, rawBullmq, rawKeyvTrips, type Trips } from "./protocol-raw.js";
-import { cpuRatio, managerTrips } from "./protocol-throughput.js";
+import { cleanRedis } from "./protocol-raw.js";
+import { cpuRatio, type ThroughputRows, throughputRows } from "./protocol-throughput.js";
+import type { Trips } from "./protocol-trips.js";
 
 const QUICK = process.argv.includes("--quick");
 const size = (quick: number, full: number) => Number(QUICK ? quick : full);
@@ -125,14 +126,10 @@ const load = loadavg().map((value) => value.toFixed(2));
 const dir = mkdtempSync(join(tmpdir(), "bgcb-bench-protocol-"));
 const started = performance.now();
 const sizes = { rounds: ROUNDS, clients: 16, jobs: THROUGHPUT_JOBS };
-const raw = await rawBullmq(CONCURRENCY, ROUNDS, 16, sizes.jobs);
-const sandboxed = await rawBullmq(CONCURRENCY, ROUNDS, 16, sizes.jobs, true);
-const keyv = await rawKeyvTrips(sizes);
 const rows: Record<string, Row> = {};
-const api: Partial<Record<"disk" | "queue", Trips>> = {};
+let noHttp: ThroughputRows | undefined;
 try {
-  api.queue = await managerTrips("queue", sizes, dir);
-  api.disk = await managerTrips("disk", sizes, dir);
+  noHttp = await throughputRows(sizes, dir);
   rows.disk = await run("disk", dir);
   rows.queue = await run("queue", dir);
 } finally {
@@ -141,7 +138,7 @@ try {
 }
 const seconds = (performance.now() - started) / 1000;
 const { disk, queue } = rows as { disk: Row; queue: Row };
-const { disk: diskApi, queue: queueApi } = api as Record<"disk" | "queue", Trips>;
+const { raw, sandboxed, keyv, disk: diskApi, queue: queueApi } = noHttp as ThroughputRows;
 
 const f = (value: number | undefined, digits = 1) => (value === undefined ? "" : value.toFixed(digits));
 const both = (key: string, digits = 1) => `${f(disk[key], digits)} | ${f(queue[key], digits)}`;
@@ -177,7 +174,7 @@ const table = [
   `| backlog ratio, poll | ≤ 1.5× | ${ratio("pollFull", "pollEmpty")} |`,
   `| normal callback over HTTP (HTTP, validation, JSON), p50 ms | | ${both("echo", 2)} |`,
   "",
-  "| round trip of a no-op job without HTTP, same run | p50 ms, 1 at a time | jobs per s, 16 at a time | CPU per job ms: this process / the job processes |",
+  "| round trip of a no-op job without HTTP, same run, the five in turns | p50 ms, 1 at a time | jobs per s, 16 at a time | CPU per job ms: this process / the job processes |",
   "| --- | --- | --- | --- |",
   trips(`BullMQ Queue.add → Worker (1 process, concurrency ${CONCURRENCY}) → waitUntilFinished`, raw),
   trips("same, sandboxed processor (BullMQ's child processes, `useWorkerThreads: false`)", sandboxed),
