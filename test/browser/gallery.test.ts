@@ -12,7 +12,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBrowser, waitForApp } from "./harness.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const EXAMPLES = ["simple", "disable-button", "cancel", "progress-bar", "progress-graph", "set-props", "queue-position"];
+const EXAMPLES = [
+  "simple",
+  "disable-button",
+  "cancel",
+  "progress-bar",
+  "progress-graph",
+  "set-props",
+  "queue-position",
+];
 
 interface Gallery {
   readonly url: string;
