@@ -54,7 +54,7 @@ type Prepared = { readonly jobId: string; readonly queued?: { readonly job: JobR
  * ```
  */
 export class DiskManager extends BaseManager {
-  readonly capabilities = Object.freeze({ caching: true, shared: true });
+  readonly capabilities = Object.freeze({ caching: true, shared: true, queueWatch: true });
   protected readonly part = "disk";
   readonly #options: ResolvedDiskOptions;
   // Starts with the pid, so it never starts with ":" (which Keyv's encoding would escape).
@@ -145,6 +145,7 @@ export class DiskManager extends BaseManager {
    * once; a job of another process is noticed by one loop per manager that reads the file's
    * change counter every `watchPollMs` while such watches are pending. With `{ outcome: true }`, a
    * watch of a job this process runs waits for its outcome: its start and progress leave it pending.
+   * With `{ queue: true }`, the queue moving wakes it too (see `DiskWatches`).
    * @throws `MANAGER_CLOSED` after `close()`; `INVALID_ARGUMENT` for a bad id, signal or options.
    */
   async watch(jobId: string, signal: AbortSignal, options?: WatchOptions): Promise<void> {
@@ -152,7 +153,7 @@ export class DiskManager extends BaseManager {
     if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
       throw invalidArgument("disk", `Expected \`options\` of watch to be an object, got ${describeValue(options)}`);
     }
-    return this.#watches.watch(jobId, signal, options?.outcome === true);
+    return this.#watches.watch(jobId, signal, options?.outcome === true, options?.queue === true);
   }
 
   /**

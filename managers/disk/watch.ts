@@ -14,6 +14,14 @@ export interface WatchSource {
 /** How long a job's last read version is kept after its last watch ended, as the next watch's baseline. */
 const KEEP_SEEN_MS = 10_000;
 const PRUNE_EVERY_MS = 1_000;
+/** How many started jobs of this process are remembered, so that their progress does not count as the queue moving. */
+const STARTED_MAX = 4_096;
+/**
+ * The shortest time between two wakes of the queue watches of other processes' jobs: any write to
+ * the file (progress too) may be their queue moving, so a busy file wakes them no more often than
+ * the app server's timer would read their positions.
+ */
+const FOREIGN_MOVES_EVERY_MS = 200;
 
 /**
  * `watch` for the DiskManager. Jobs this process runs are told by its own writes (`notify` once
@@ -27,11 +35,26 @@ const PRUNE_EVERY_MS = 1_000;
  * after a watch began shows up at the latest at the tick after it. A job without an earlier read
  * has no baseline to compare with: its first watch makes the loop read it at once and wakes
  * (early, which the contract allows); the watch that follows compares with that read.
+ *
+ * A queue watch (`{ queue: true }`) also wakes when the queue moves. A job of this process waits in
+ * this process's queue: its watch wakes when one of this process's jobs starts or leaves the queue.
+ * A job of another process waits in that one's: its watch wakes at a loop tick that sees another
+ * connection committed something, at most once per {@link FOREIGN_MOVES_EVERY_MS} (a commit seen
+ * meanwhile wakes it at the first tick after that).
  */
 export class DiskWatches {
   readonly #watchers = new Watchers();
   /** Watches of this process's jobs that wait for the outcome only: a start or progress leaves them pending. */
   readonly #outcomes = new Watchers();
+  /** Queue watches of this process's jobs: they also end when this process's queue moves. */
+  readonly #moves = new Watchers();
+  /** Pending queue watches of other processes' jobs, per job: any commit of another connection wakes them. */
+  readonly #foreignMoves = new Map<string, number>();
+  /** This process's jobs whose start was told and whose end was not, oldest first. */
+  readonly #started = new Set<string>();
+  /** Another connection committed since the queue watches of other processes' jobs last woke. */
+  #foreignMoved = false;
+  #foreignWokenAt = 0;
   readonly #source: WatchSource;
   readonly #pollMs: number;
   /** Versions read at the latest ticks, per job: the baselines. */
@@ -54,7 +77,7 @@ export class DiskWatches {
 
   /** Pending watches. */
   get size(): number {
-    return this.#watchers.size + this.#outcomes.size;
+    return this.#watchers.size + this.#outcomes.size + this.#moves.size;
   }
 
   /** Whether the loop for other processes' jobs is scheduled or running. */
@@ -62,18 +85,26 @@ export class DiskWatches {
     return this.#timer !== undefined || this.#ticking;
   }
 
-  /** `outcome`: wait for the outcome only (a job of another process still wakes at any news). */
-  watch(jobId: string, signal: AbortSignal, outcome = false): Promise<void> {
+  /**
+   * `outcome`: wait for the outcome only (a job of another process still wakes at any news);
+   * `queue`: wake when the queue moves too.
+   */
+  watch(jobId: string, signal: AbortSignal, outcome = false, queue = false): Promise<void> {
     if (this.#closed) return Promise.resolve();
     const local = this.#source.isLocal(jobId);
-    if (local && outcome) return this.#outcomes.watch(jobId, signal);
+    if (local) return (queue ? this.#moves : outcome ? this.#outcomes : this.#watchers).watch(jobId, signal);
     const done = this.#watchers.watch(jobId, signal);
-    if (local) return done;
     this.#polled++;
+    if (queue) this.#foreignMoves.set(jobId, (this.#foreignMoves.get(jobId) ?? 0) + 1);
     const unread = !this.#seen.has(jobId);
     if (unread) this.#unread.add(jobId);
     this.#schedule(unread);
     return done.then(() => {
+      if (queue) {
+        const left = (this.#foreignMoves.get(jobId) ?? 1) - 1;
+        if (left > 0) this.#foreignMoves.set(jobId, left);
+        else this.#foreignMoves.delete(jobId);
+      }
       // The last watch that needed the loop is gone: nothing stays scheduled behind it.
       if (--this.#polled === 0 && !this.#ticking) {
         this.#stop();
@@ -82,15 +113,23 @@ export class DiskWatches {
     });
   }
 
-  /** The job may have ended: wakes all its watches. */
+  /** The job may have ended: wakes all its watches; one not told started left the queue. */
   notify(jobId: string): void {
     this.#watchers.notify(jobId);
     this.#outcomes.notify(jobId);
+    this.#moves.notify(jobId);
+    if (!this.#started.delete(jobId)) this.#moves.closeAll();
   }
 
   /** This process's job started, or a write of its progress or side updates landed, and it has no outcome. */
   news(jobId: string): void {
     this.#watchers.notify(jobId);
+    this.#moves.notify(jobId);
+    if (this.#started.has(jobId)) return;
+    // Its first news is its start: the queue moved.
+    this.#started.add(jobId);
+    if (this.#started.size > STARTED_MAX) this.#started.delete(this.#started.values().next().value as string);
+    this.#moves.closeAll();
   }
 
   /** Wakes every watch and stops the loop; later watches resolve at once. */
@@ -99,6 +138,8 @@ export class DiskWatches {
     this.#stop();
     this.#watchers.closeAll();
     this.#outcomes.closeAll();
+    this.#moves.closeAll();
+    this.#started.clear();
     this.#seen.clear();
     this.#unread.clear();
   }
@@ -134,6 +175,7 @@ export class DiskWatches {
       this.#dataVersion = dataVersion;
       const unread = [...this.#unread];
       this.#unread.clear();
+      this.#wakeForeignMoves(changed);
       if (changed) await this.#compare(this.#foreign());
       else if (unread.length > 0) await this.#compare(unread);
     } catch (error) {
@@ -146,6 +188,17 @@ export class DiskWatches {
       this.#prune();
       if (this.#polled > 0) this.#schedule(this.#unread.size > 0);
     }
+  }
+
+  /** Another process's queue may have moved (`changed`, or a change seen earlier): its jobs' queue watches wake. */
+  #wakeForeignMoves(changed: boolean): void {
+    this.#foreignMoved ||= changed;
+    const now = Date.now();
+    if (!this.#foreignMoved || this.#foreignMoves.size === 0 || now - this.#foreignWokenAt < FOREIGN_MOVES_EVERY_MS)
+      return;
+    this.#foreignMoved = false;
+    this.#foreignWokenAt = now;
+    for (const jobId of [...this.#foreignMoves.keys()]) this.#watchers.notify(jobId);
   }
 
   /** Reads the jobs' versions; wakes the watches of those that moved or had no baseline. */

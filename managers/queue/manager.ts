@@ -48,7 +48,7 @@ const QUIET_MS = 1_000;
  * ```
  */
 export class QueueManager extends BaseManager implements QueueWorkerSource {
-  readonly capabilities = Object.freeze({ caching: true, shared: true });
+  readonly capabilities = Object.freeze({ caching: true, shared: true, queueWatch: true });
   protected readonly part = "queue";
   readonly #options: ResolvedQueueOptions;
   readonly #keys: QueueKeys;
@@ -255,7 +255,9 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
    * the first watch. Resolves early (callers then `take()`) when the subscription is confirmed
    * after the watch began, when the connection to Redis is lost, and at `close()`; never rejects
    * for backend trouble. With `{ outcome: true }` the job's start, progress and side updates do
-   * not resolve it; its end does.
+   * not resolve it; its end does. With `{ queue: true }` the queue moving resolves it too: the
+   * news of any job's start, or of the end of a job whose start this process did not hear (it left
+   * the queue); no other subscription.
    * @throws `MANAGER_CLOSED` after `close()`; `INVALID_ARGUMENT` for a bad id, signal or options.
    */
   async watch(jobId: string, signal: AbortSignal, options?: WatchOptions): Promise<void> {
@@ -263,7 +265,7 @@ export class QueueManager extends BaseManager implements QueueWorkerSource {
     if (options !== undefined && (typeof options !== "object" || options === null || Array.isArray(options))) {
       throw invalidArgument("queue", `Expected \`options\` of watch to be an object, got ${describeValue(options)}`);
     }
-    const pending = this.#news.watch(jobId, signal, options?.outcome === true);
+    const pending = this.#news.watch(jobId, signal, options?.outcome === true, options?.queue === true);
     if (!this.#news.live) {
       this.#open().then(
         (side) => this.#news.start(side.client.client),

@@ -7,6 +7,8 @@ import { NOT_ENDED, OUTCOME_AFTER } from "./scripts.js";
 const FRESH_MAX = 4_096;
 /** How long {@link News} follows a job submitted here, at most. */
 const FRESH_KEEP_MS = 60_000;
+/** How many started jobs {@link News} remembers, so that their progress does not count as the queue moving. */
+const STARTED_MAX = 4_096;
 
 /** What the news told of a job this process submitted (see {@link News.known}). */
 interface Fresh {
@@ -41,6 +43,10 @@ export class News {
   readonly #watchers = new Watchers();
   /** Watches that wait for the outcome only: news of a start or progress leaves them pending. */
   readonly #outcomes = new Watchers();
+  /** Watches that also end when the queue moves (see {@link News.watch}). */
+  readonly #moves = new Watchers();
+  /** Jobs whose start this process heard and whose end it did not, oldest first. */
+  readonly #started = new Set<string>();
   readonly #channel: string;
   #sub: OwnedClient | undefined;
   #subscribing: Promise<void> | undefined;
@@ -53,7 +59,7 @@ export class News {
 
   /** Pending watches (for tests and metrics). */
   get size(): number {
-    return this.#watchers.size + this.#outcomes.size;
+    return this.#watchers.size + this.#outcomes.size + this.#moves.size;
   }
 
   /** Whether the subscription is confirmed: news published from now on reaches the watches. */
@@ -63,12 +69,13 @@ export class News {
 
   /**
    * Resolves at news of `jobId` (`outcome`: at its end only), when `signal` aborts, at a
-   * (re)subscription, a disconnect or `close()`.
+   * (re)subscription, a disconnect or `close()`; with `queue`, also when the queue moves: news of
+   * another job's start, or of the end of one whose start was not heard (it left the queue).
    */
-  watch(jobId: string, signal: AbortSignal, outcome = false): Promise<void> {
+  watch(jobId: string, signal: AbortSignal, outcome = false, queue = false): Promise<void> {
     const fresh = this.#fresh.get(jobId);
     if (fresh !== undefined && !fresh.news) fresh.signals.push(signal);
-    return (outcome ? this.#outcomes : this.#watchers).watch(jobId, signal);
+    return (queue ? this.#moves : outcome ? this.#outcomes : this.#watchers).watch(jobId, signal);
   }
 
   /** Ends the watches of `jobId` at once (a change this process made itself). */
@@ -76,6 +83,7 @@ export class News {
     this.#fresh.delete(jobId);
     this.#watchers.notify(jobId);
     this.#outcomes.notify(jobId);
+    this.#moves.notify(jobId);
   }
 
   /**
@@ -138,13 +146,24 @@ export class News {
       } else if (ended) this.#fresh.delete(jobId);
     }
     this.#watchers.notify(jobId);
+    this.#moves.notify(jobId);
     if (ended) this.#outcomes.notify(jobId);
+    // A start moves the queue; so does the end of a job not heard starting (a cancel while queued).
+    // Progress and side updates of a started job do not.
+    const moved = ended ? !this.#started.delete(jobId) : !this.#started.has(jobId);
+    if (!ended && moved) {
+      this.#started.add(jobId);
+      if (this.#started.size > STARTED_MAX) this.#started.delete(this.#started.values().next().value as string);
+    }
+    if (moved) this.#moves.closeAll();
   }
 
   #closeAll(): void {
     this.#fresh.clear();
+    this.#started.clear();
     this.#watchers.closeAll();
     this.#outcomes.closeAll();
+    this.#moves.closeAll();
   }
 
   /**

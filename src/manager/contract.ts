@@ -96,6 +96,12 @@ export interface ManagerCapabilities {
   readonly caching: boolean;
   /** Other processes using the same backend can `take`, `status` and `cancel` its jobs. */
   readonly shared: boolean;
+  /**
+   * Honours `WatchOptions.queue`: a watch with it also resolves when the queue moves. The app
+   * server then re-reads a queued job's position at those wakes instead of on a timer.
+   * @default false
+   */
+  readonly queueWatch?: boolean;
 }
 
 /** Options of a manager's `watch`. */
@@ -107,6 +113,16 @@ export interface WatchOptions {
    * @default false
    */
   readonly outcome?: boolean;
+  /**
+   * The caller follows the job's place in the queue (the app server, for a callback with `queued`):
+   * the watch also resolves when the queue moves — a job of this manager's queue started or left
+   * the queue (a cancel, an end) — so that the caller reads `position()` again. A hint: a manager
+   * may ignore it (the caller then re-reads the position on a timer), and one that honours it says
+   * so with `capabilities.queueWatch`. A manager need not space the wakes of a busy queue: the app
+   * server reads the position at most once per 20 ms per waiting page.
+   * @default false
+   */
+  readonly queue?: boolean;
 }
 
 /**

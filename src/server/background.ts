@@ -1,7 +1,14 @@
 import type { CallbackFunction, CallbackSpec } from "../app/callback-spec.js";
 import { stringifyId } from "../app/dependencies.js";
 import { isErrorCode } from "../errors.js";
-import type { BackgroundCallbackManager, JobContext, JobUpdate, Json, SideUpdates } from "../manager/contract.js";
+import type {
+  BackgroundCallbackManager,
+  JobContext,
+  JobUpdate,
+  Json,
+  SideUpdates,
+  WatchOptions,
+} from "../manager/contract.js";
 import { cacheKey } from "../manager/keys.js";
 import { mergeSideUpdates } from "../manager/updates.js";
 import { isNoUpdate } from "../worker/outcome.js";
@@ -10,7 +17,7 @@ import { type ErrorHandler, handleErrorOutcome } from "./on-error.js";
 import type { Outages } from "./outages.js";
 import { endedJobsOf, respondOutcome } from "./outcome.js";
 import { RequestError, type UpdatePayload, type WireDependency, type WireEntry } from "./payload.js";
-import { QUEUED_RECHECK_MS, type QueuedWatch, queuedDefault, queuedWatch } from "./queued.js";
+import { QUEUE_MOVES_EVERY_MS, QUEUED_RECHECK_MS, type QueuedWatch, queuedDefault, queuedWatch } from "./queued.js";
 import { errorText, json, RETRY_AFTER_SECONDS } from "./respond.js";
 import type { SharedSigner } from "./shared-signer.js";
 import { argsOf, progressOf } from "./wire.js";
@@ -50,7 +57,10 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
  * Takes updates until there is news (`untilOutcome`: until the outcome) or `waitMs` passes, or the
  * client goes away. Progress keeps the newest value; side updates are merged, none lost. Between
  * takes it waits on the manager's `watch` (push) when it has one, else on a backing-off timer.
- * With `queued`, a new queue position is news too, and is re-checked often while the job waits.
+ * With `queued`, a new queue position is news too, re-read while the job waits: at each wake of
+ * a watch that also resolves when the queue moves, for a manager that honours that hint
+ * (`capabilities.queueWatch`; at most once per {@link QUEUE_MOVES_EVERY_MS}), else every
+ * {@link QUEUED_RECHECK_MS}.
  */
 async function gather(
   manager: BackgroundCallbackManager,
@@ -70,10 +80,16 @@ async function gather(
   let step = 10;
   let told: SideUpdates | undefined;
   let push = typeof manager.watch === "function";
+  // The queue's moves wake the watch: no timer needed to learn a job ahead started.
+  const moves = queued !== undefined && manager.capabilities.queueWatch === true;
+  let first = true;
+  let movedAt = 0;
   for (;;) {
     // Watch before taking, so news that lands between the take and the wait still wakes us.
     const watching = new AbortController();
-    const woken = push ? watchFor(manager, jobId, watching.signal, untilOutcome) : undefined;
+    const options = untilOutcome ? OUTCOME_ONLY : moves && (first || queued?.queued) ? QUEUE_MOVES : undefined;
+    first = false;
+    const woken = push ? watchFor(manager, jobId, watching.signal, options) : undefined;
     try {
       const update = await manager.take(jobId);
       if (update.progress !== undefined) progress = { value: mergeProgress(progress?.value, update.progress) };
@@ -90,19 +106,32 @@ async function gather(
           ...(update.outcome ? { outcome: update.outcome } : {}),
         };
       }
-      // A job ahead starting wakes no watch of this one: while queued, ask for the position often.
-      const recheck = queued?.queued ? QUEUED_RECHECK_MS : WATCH_RECHECK_MS;
+      // Without the queue's moves, a job ahead starting wakes no watch: while queued, ask often.
+      const recheck = queued?.queued && !(moves && push) ? QUEUED_RECHECK_MS : WATCH_RECHECK_MS;
       if (woken === undefined) {
         await sleep(Math.min(step, left, recheck), signal);
         step = Math.min(step * 2, 200);
       } else {
         // A watch that failed means this manager cannot push now: poll for the rest of this wait.
         push = await wake(Math.min(recheck, left), signal, woken);
+        if (options === QUEUE_MOVES) movedAt = await spaced(movedAt, deadline, signal);
       }
     } finally {
       watching.abort(WATCH_DONE);
     }
   }
+}
+
+/**
+ * After a wake of a queue watch, waits out the rest of {@link QUEUE_MOVES_EVERY_MS} since the one
+ * before (`previous`): a busy queue costs a waiting page one `position()` call per that time at
+ * most. Nothing is missed meanwhile: the take and the position read that follow see it all.
+ * Returns when this wake ended.
+ */
+async function spaced(previous: number, deadline: number, signal: AbortSignal): Promise<number> {
+  const rest = Math.min(previous + QUEUE_MOVES_EVERY_MS, deadline) - Date.now();
+  if (rest > 0) await sleep(rest, signal);
+  return Date.now();
 }
 
 /** `first` with `then` merged over it. */
@@ -118,18 +147,21 @@ const WATCH_DONE = Object.freeze(new Error("The wait for news ended"));
 const WATCH_RECHECK_MS = 2_000;
 
 /** The options of a wait for the outcome only: the job's start and progress need not wake it. */
-const OUTCOME_ONLY = Object.freeze({ outcome: true });
+const OUTCOME_ONLY: WatchOptions = Object.freeze({ outcome: true });
+
+/** The options of a wait of a queued job: a job ahead starting (the queue moving) wakes it too. */
+const QUEUE_MOVES: WatchOptions = Object.freeze({ queue: true });
 
 /** The manager's `watch` as a promise of whether it worked: `false` when it rejected. */
 function watchFor(
   manager: BackgroundCallbackManager,
   jobId: string,
   signal: AbortSignal,
-  untilOutcome: boolean,
+  options: WatchOptions | undefined,
 ): Promise<boolean> {
   try {
     const watch = manager.watch as NonNullable<BackgroundCallbackManager["watch"]>;
-    return (untilOutcome ? watch.call(manager, jobId, signal, OUTCOME_ONLY) : watch.call(manager, jobId, signal)).then(
+    return (options ? watch.call(manager, jobId, signal, options) : watch.call(manager, jobId, signal)).then(
       () => true,
       () => false,
     );

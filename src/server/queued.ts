@@ -4,8 +4,18 @@ import { describeValue } from "../errors.js";
 import type { BackgroundCallbackManager, Json, SideUpdates } from "../manager/contract.js";
 import { toJson } from "../manager/validate.js";
 
-/** How often a long poll of a queued job asks the manager for its position (a job ahead starting wakes no watch). */
+/**
+ * How often a long poll of a queued job asks the manager for its position when a job ahead starting
+ * wakes no watch (a manager without `capabilities.queueWatch`).
+ */
 export const QUEUED_RECHECK_MS = 200;
+
+/**
+ * The shortest time between two position reads of a waiting long poll woken by the queue moving
+ * (a manager with `capabilities.queueWatch`): a queue that starts hundreds of jobs a second costs
+ * each waiting page 50 reads a second at most, and a quiet one none.
+ */
+export const QUEUE_MOVES_EVERY_MS = 20;
 
 /** Most jobs whose last told position one web process remembers; forgetting one costs one early answer. */
 const MAX_REMEMBERED = 10_000;
@@ -49,7 +59,10 @@ function toldOf(manager: BackgroundCallbackManager): Told {
 
 /** The queue position of one job, as one answer (a first response or a poll) tells it to the page. */
 export interface QueuedWatch {
-  /** Whether the job was queued when last checked: then a wait re-checks every {@link QUEUED_RECHECK_MS}. */
+  /**
+   * Whether the job was queued when last checked: then a wait re-checks at each move of the queue
+   * (a manager with `capabilities.queueWatch`), else every {@link QUEUED_RECHECK_MS}.
+   */
   readonly queued: boolean;
   /** The side update the page needs now — a new position, or the `started` value once — if any. */
   check(): Promise<SideUpdates | undefined>;

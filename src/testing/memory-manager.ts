@@ -10,6 +10,7 @@ import type {
   ManagerSnapshot,
   RunningJobInfo,
   SideUpdates,
+  WatchOptions,
 } from "../manager/contract.js";
 import { newJobId } from "../manager/keys.js";
 import { assertOptions, type LocalWorkerOptions, resolveLocalWorkerOptions } from "../manager/options.js";
@@ -49,6 +50,8 @@ export class MemoryManager extends BaseManager {
   readonly #jobs = new Map<string, JobRecord>();
   readonly #cache = new Map<string, { value: Json; expiresAt: number }>();
   readonly #watchers = new Watchers();
+  /** Watches that also end when the queue moves (`{ queue: true }`). */
+  readonly #moves = new Watchers();
   /** Ids of jobs not started yet, in the order the pool starts them. */
   readonly #queued = new Set<string>();
   /** End times of jobs that ended `lost`, oldest first, kept for an hour. */
@@ -61,7 +64,7 @@ export class MemoryManager extends BaseManager {
     super();
     assertOptions("memory", options);
     this.#options = resolveLocalWorkerOptions("memory", options);
-    this.capabilities = Object.freeze({ caching: options.caching ?? true, shared: false });
+    this.capabilities = Object.freeze({ caching: options.caching ?? true, shared: false, queueWatch: true });
   }
 
   protected async doSubmit(job: JobRequest): Promise<JobHandle> {
@@ -107,13 +110,18 @@ export class MemoryManager extends BaseManager {
 
   protected async doClose(): Promise<void> {
     this.#watchers.closeAll();
+    this.#moves.closeAll();
     await this.#pool?.close();
   }
 
-  /** Resolves at the job's next start, progress, side update or end, or when `signal` aborts or the manager closes. */
-  async watch(jobId: string, signal: AbortSignal): Promise<void> {
+  /**
+   * Resolves at the job's next start, progress, side update or end, or when `signal` aborts or the
+   * manager closes; with `{ queue: true }`, also when a job leaves the queue (it starts, or ends
+   * while queued).
+   */
+  async watch(jobId: string, signal: AbortSignal, options?: WatchOptions): Promise<void> {
     this.checkWatch(jobId, signal);
-    return this.#watchers.watch(jobId, signal);
+    return (options?.queue === true ? this.#moves : this.#watchers).watch(jobId, signal);
   }
 
   /** Jobs that start before this one while it is queued; `undefined` once it runs, has ended, or is unknown. */
@@ -160,7 +168,7 @@ export class MemoryManager extends BaseManager {
 
   /** Pending `watch` calls; 0 once every watch resolved. */
   get watching(): number {
-    return this.#watchers.size;
+    return this.#watchers.size + this.#moves.size;
   }
 
   #record(state: JobRecord["state"], outcome?: JobOutcome): JobRecord {
@@ -194,23 +202,23 @@ export class MemoryManager extends BaseManager {
       {
         start: (jobId) => {
           const record = this.#jobs.get(jobId);
-          this.#queued.delete(jobId);
+          this.#left(jobId);
           if (record) {
             record.state = "running";
             const worker = `${hostname()}:${process.pid}`;
             record.running = { jobId, callbackId: record.callbackId ?? "", startedAt: Date.now(), worker };
           }
-          this.#watchers.notify(jobId);
+          this.#notify(jobId);
         },
         progress: (jobId, value) => {
           const record = this.#jobs.get(jobId);
           if (record && record.state !== "done") record.progress = { value };
-          this.#watchers.notify(jobId);
+          this.#notify(jobId);
         },
         props: (jobId, id, props) => {
           const record = this.#jobs.get(jobId);
           if (record && record.state !== "done") mergeSideUpdate(record.sideUpdates, id, props);
-          this.#watchers.notify(jobId);
+          this.#notify(jobId);
         },
         end: (jobId, outcome) => this.#end(jobId, outcome),
       },
@@ -218,8 +226,19 @@ export class MemoryManager extends BaseManager {
     return this.#pool;
   }
 
+  /** News of the job: its watches end. */
+  #notify(jobId: string): void {
+    this.#watchers.notify(jobId);
+    this.#moves.notify(jobId);
+  }
+
+  /** The job is no longer queued (it starts, or ended first): the queue moved. */
+  #left(jobId: string): void {
+    if (this.#queued.delete(jobId)) this.#moves.closeAll();
+  }
+
   #end(jobId: string, outcome: JobOutcome): void {
-    this.#queued.delete(jobId);
+    this.#left(jobId);
     const record = this.#jobs.get(jobId);
     if (record === undefined || record.state === "done") return;
     if (record.state === "running") this.#jobsDone++;
@@ -237,6 +256,6 @@ export class MemoryManager extends BaseManager {
       const { key, ttlMs } = record.cacheKey;
       this.#cache.set(key, { value: outcome.value, expiresAt: Date.now() + ttlMs });
     }
-    this.#watchers.notify(jobId);
+    this.#notify(jobId);
   }
 }

@@ -1,7 +1,7 @@
 /** The watch, position and timeout groups fail managers that break those members, and pass managers without them. */
 import { MemoryManager } from "background-callbacks/testing";
 import { describe, expect, it } from "vitest";
-import type { JobHandle, JobRequest } from "../../src/manager/contract.js";
+import type { JobHandle, JobRequest, WatchOptions } from "../../src/manager/contract.js";
 import { declared, declaredTest as test } from "./declared.js";
 
 /** Its watch ends only when the signal aborts: news never wakes it. */
@@ -15,6 +15,13 @@ class DeafWatch extends MemoryManager {
 class LeakyWatch extends MemoryManager {
   override watch(jobId: string, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", () => undefined);
+    return super.watch(jobId, signal);
+  }
+}
+
+/** Declares queue watches but ignores the hint: a job ahead starting does not wake them. */
+class DeafQueueWatch extends MemoryManager {
+  override watch(jobId: string, signal: AbortSignal, _options?: WatchOptions): Promise<void> {
     return super.watch(jobId, signal);
   }
 }
@@ -46,6 +53,11 @@ describe("the push, position and timeout groups catch broken members", () => {
     await expect(run()).rejects.toThrow(/ended watches must remove their listeners/);
   }, 60_000);
 
+  it("a queue watch that a job ahead starting does not wake fails, on a manager that declares queueWatch", async () => {
+    const run = test("watch", /queue watch of a queued job resolves/, (o) => new DeafQueueWatch(o));
+    await expect(run()).rejects.toThrow(/never resolved when a job ahead started/);
+  }, 60_000);
+
   it("positions that count the running job fail", async () => {
     const run = test("position", /0\/1\/2/, (o) => new OffByOne(o));
     await expect(run()).rejects.toThrow(/positions read \[null,1,2,3\]|Timed out/);
@@ -59,7 +71,11 @@ describe("the push, position and timeout groups catch broken members", () => {
   it("a manager without watch and position passes those groups by leaving them out", async () => {
     for (const group of ["watch", "position"] as const) {
       for (const run of declared(group, (o) =>
-        Object.assign(new MemoryManager(o), { watch: undefined, position: undefined }),
+        Object.assign(new MemoryManager(o), {
+          watch: undefined,
+          position: undefined,
+          capabilities: Object.freeze({ caching: true, shared: false }),
+        }),
       ).values())
         await run();
     }
