@@ -20,6 +20,7 @@ import { RequestError, type UpdatePayload, type WireDependency, type WireEntry }
 import { QUEUE_MOVES_EVERY_MS, QUEUED_RECHECK_MS, type QueuedWatch, queuedDefault, queuedWatch } from "./queued.js";
 import { errorText, json, RETRY_AFTER_SECONDS } from "./respond.js";
 import type { SharedSigner } from "./shared-signer.js";
+import type { Starting } from "./starting.js";
 import { argsOf, progressOf } from "./wire.js";
 
 /** What the background handlers need from the app. */
@@ -35,6 +36,10 @@ export interface BackgroundDeps {
   readonly jobCookies: boolean | readonly string[];
   /** The app's `maxQueuedPerClient`, when it sets one. */
   readonly clientLimits?: ClientLimits | undefined;
+  /** The first responses being prepared, which a cancel of the page finds before the renderer knows the job. */
+  readonly starting: Starting;
+  /** `performance.now()` when the request came in. */
+  readonly arrivedAt: number;
   /** The request's `ctx` (with the app's `requestData`), for a request path. */
   requestContext(path: string): Promise<JobContext>;
   log(message: string, error?: unknown): void;
@@ -211,15 +216,38 @@ export async function startJob(
   const admission = await admitStart(spec, payload, endId, context, deps);
   if (admission instanceof Response) return admission;
   const jobContext = { ...context, cookies: jobCookies(context.cookies ?? {}, deps.jobCookies) };
-  const submitted = deps.manager.submit({
-    callbackId: spec.id,
-    args,
-    context: jobContext,
-    ...(cache ? { cache } : {}),
-    ...(spec.options.timeoutMs !== undefined ? { timeoutMs: spec.options.timeoutMs } : {}),
-  });
-  const { jobId } = await (admission ? admission.track(submitted) : submitted);
-  deps.outages.succeeded(deps.manager);
+  // Until its first response is answered, the page cannot name the job in a cancel: follow it here.
+  const start =
+    spec.cancel.length > 0 && endId !== ""
+      ? deps.starting.begin(endId, spec.id, deps.manager, deps.arrivedAt)
+      : undefined;
+  try {
+    const submitted = deps.manager.submit({
+      callbackId: spec.id,
+      args,
+      context: jobContext,
+      ...(cache ? { cache } : {}),
+      ...(spec.options.timeoutMs !== undefined ? { timeoutMs: spec.options.timeoutMs } : {}),
+    });
+    const { jobId } = await (admission ? admission.track(submitted) : submitted);
+    deps.outages.succeeded(deps.manager);
+    if (start !== undefined) await deps.starting.submitted(start, jobId);
+    return await firstResponse(spec, payload, request, endId, jobId, context, deps);
+  } finally {
+    if (start !== undefined) deps.starting.answered(start);
+  }
+}
+
+/** The answer to a start whose job is submitted: its handles, and whatever the job did meanwhile. */
+async function firstResponse(
+  spec: CallbackSpec,
+  payload: UpdatePayload,
+  request: Request,
+  endId: string,
+  jobId: string,
+  context: JobContext,
+  deps: BackgroundDeps,
+): Promise<Response> {
   const base: Record<string, Json> = {
     cacheKey: deps.signer.sign("cacheKey", endId, spec.id, jobId),
     job: deps.signer.sign("job", endId, spec.id, jobId),
@@ -353,6 +381,8 @@ export async function pollJob(
         "Invalid background job handle: it was not issued for this callback on this page load",
       );
     }
+    // The page knows this job: its cancels name it from now on.
+    if (spec.cancel.length > 0) deps.starting.polled(endId, jobId);
     const response = await answerPoll(spec, payload, request, jobId, deps);
     deps.outages.succeeded(deps.manager);
     return response;

@@ -13,6 +13,7 @@ import { respondOutcome } from "./outcome.js";
 import { parsePayload, RequestError, readBody, requireJson, type UpdatePayload } from "./payload.js";
 import { errorText, json, noContent, RETRY_AFTER_SECONDS } from "./respond.js";
 import type { SharedSigner } from "./shared-signer.js";
+import { Starting } from "./starting.js";
 import { argsOf, checkTargets, contextOf } from "./wire.js";
 
 /** The app as the server sees it, once its callbacks are set up. */
@@ -57,16 +58,22 @@ export interface HandlerOptions {
 
 const ALLOW_READ = "GET, HEAD";
 
+/** What the handler keeps across requests: backend outages seen, first responses being prepared. */
+interface HandlerState {
+  readonly outages: Outages;
+  readonly starting: Starting;
+}
+
 /**
  * The Dash protocol as a fetch-style handler: `Request` in, `Response` out; never throws. The
  * optional second argument is the host's per-request bindings (node:http's `{ incoming }`), where
  * the client's address comes from.
  */
 export function createHandler(options: HandlerOptions): (request: Request, env?: unknown) => Promise<Response> {
-  const outages = new Outages(options.backendOutageMs);
+  const state: HandlerState = { outages: new Outages(options.backendOutageMs), starting: new Starting() };
   const handle = async (request: Request, env?: unknown): Promise<Response> => {
     try {
-      return await route(options, outages, request, remoteOf(env));
+      return await route(options, state, request, remoteOf(env));
     } catch (error) {
       return failure(options, request, error);
     }
@@ -109,7 +116,12 @@ function remoteOf(env: unknown): string {
   return typeof address === "string" ? address : "";
 }
 
-async function route(options: HandlerOptions, outages: Outages, request: Request, remote: string): Promise<Response> {
+async function route(
+  options: HandlerOptions,
+  state: HandlerState,
+  request: Request,
+  remote: string,
+): Promise<Response> {
   const url = new URL(request.url);
   if (!url.pathname.startsWith(options.routesPrefix)) return errorText(404, "Not found");
   const path = url.pathname.slice(options.routesPrefix.length);
@@ -117,7 +129,7 @@ async function route(options: HandlerOptions, outages: Outages, request: Request
   if (request.method === "OPTIONS") return new Response(null, { status: 204, headers: { Allow: allow } });
   if (path === "_dash-update-component") {
     if (request.method !== "POST") throw notAllowed(request.method, "POST");
-    return update(options, outages, request, url, remote);
+    return update(options, state, request, url, remote);
   }
   if (request.method !== "GET" && request.method !== "HEAD") throw notAllowed(request.method, ALLOW_READ);
   if (path.startsWith("_dash-component-suites/"))
@@ -140,11 +152,12 @@ function notAllowed(method: string, allow: string): RequestError {
 
 async function update(
   options: HandlerOptions,
-  outages: Outages,
+  { outages, starting }: HandlerState,
   request: Request,
   url: URL,
   remote: string,
 ): Promise<Response> {
+  const arrivedAt = performance.now();
   requireJson(request);
   const payload = parsePayload(await readBody(request, options.maxBodyBytes), options.maxJsonDepth);
   const served = await options.served();
@@ -153,7 +166,15 @@ async function update(
     throw new RequestError(400, `No callback is registered for output "${payload.output.slice(0, 200)}"`);
   const requestContext = (path: string) => contextFor(options, payload, request, path, remote);
   const deps: BackgroundDeps | undefined = spec.background
-    ? { ...options, outages, signer: served.signer, manager: metered(options, served, spec), requestContext }
+    ? {
+        ...options,
+        outages,
+        starting,
+        arrivedAt,
+        signer: served.signer,
+        manager: metered(options, served, spec),
+        requestContext,
+      }
     : undefined;
   const endId = url.searchParams.get("endId") ?? "";
   try {
@@ -167,7 +188,11 @@ async function update(
     throw error;
   }
   await cancelHandles(served, spec, endId, url.searchParams);
-  if (served.cancelCallbacks.has(spec.id)) return noContent();
+  if (served.cancelCallbacks.has(spec.id)) {
+    // A cancel clicked before a job's first response: the renderer could not name the job.
+    if (endId !== "") await starting.cancel(endId, served.cancelTargets.get(spec.id) ?? [], arrivedAt);
+    return noContent();
+  }
   checkTargets(spec, payload);
   if (deps === undefined) return runNormal(spec, payload, await requestContext(url.pathname), options);
   const poll = url.searchParams.has("cacheKey");

@@ -96,6 +96,20 @@ describe.sequential("cancel", () => {
     await waitFor(page, `${enabled("#button_id")} && ${disabled("#cancel_button_id")}`, 2_000);
     expect(problems).toEqual([]);
   });
+
+  it("a cancel clicked the moment it is enabled, before the page has the job's handles, still cancels", async () => {
+    const { page, problems } = await example.open();
+    await watch(page, "paragraph", `document.querySelector("#paragraph_id").textContent`);
+    const started = Date.now();
+    await page.click("#button_id");
+    await waitFor(page, enabled("#cancel_button_id"), 2_000);
+    await page.click("#cancel_button_id");
+    await waitFor(page, `${enabled("#button_id")} && ${disabled("#cancel_button_id")}`, 3_000);
+    // The job would have finished 2 s after the click: wait well past that.
+    await pause(Math.max(0, started + 3_500 - Date.now()));
+    expect(await values(page, "paragraph")).toEqual(["Button not clicked"]);
+    expect(problems).toEqual([]);
+  });
 });
 
 describe.sequential("progress-bar", () => {
