@@ -187,10 +187,11 @@ async function update(
     if (poll && isErrorCode(error, "BACKEND")) return waitOutOutage(deps, request.signal, error);
     throw error;
   }
-  await cancelHandles(served, spec, endId, url.searchParams);
+  const named = await cancelHandles(served, spec, endId, url.searchParams);
   if (served.cancelCallbacks.has(spec.id)) {
-    // A cancel clicked before a job's first response: the renderer could not name the job.
-    if (endId !== "") await starting.cancel(endId, served.cancelTargets.get(spec.id) ?? [], arrivedAt);
+    // A cancel that names no job was clicked before the page had any job's handles: the jobs this
+    // process is starting for the page are the ones it meant. One that names jobs meant those.
+    if (named === 0 && endId !== "") await starting.cancel(endId, served.cancelTargets.get(spec.id) ?? [], arrivedAt);
     return noContent();
   }
   checkTargets(spec, payload);
@@ -211,9 +212,14 @@ function metered(options: HandlerOptions, served: ServedApp, spec: CallbackSpec)
 /**
  * Cancels the jobs behind valid `oldJob` and `cancelJob` handles: ones issued for this callback
  * (a replaced run) or for a background callback whose cancel inputs are among this callback's
- * inputs (the renderer's cancel). Any other handle is ignored.
+ * inputs (the renderer's cancel). Any other handle is ignored. Returns how many jobs it named.
  */
-async function cancelHandles(served: ServedApp, spec: CallbackSpec, endId: string, query: URLSearchParams) {
+async function cancelHandles(
+  served: ServedApp,
+  spec: CallbackSpec,
+  endId: string,
+  query: URLSearchParams,
+): Promise<number> {
   const owners = [spec.id, ...(served.cancelTargets.get(spec.id) ?? [])];
   // With `cancelPrevious: false` the run this one replaces in the browser keeps running to its end.
   const oldJobs = spec.options.cancelPrevious === false ? [] : query.getAll("oldJob");
@@ -222,6 +228,7 @@ async function cancelHandles(served: ServedApp, spec: CallbackSpec, endId: strin
   const jobIds = new Set((await Promise.all(opened)).filter((id) => id !== undefined));
   // A handle does not say which manager holds the job; cancelling an unknown id is a no-op.
   await Promise.all([...jobIds].flatMap((jobId) => served.managers.map((manager) => manager.cancel(jobId))));
+  return jobIds.size;
 }
 
 async function runNormal(

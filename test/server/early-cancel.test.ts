@@ -79,4 +79,14 @@ describe("a cancel that comes before the first response", () => {
     expect(await first.json()).toMatchObject({ response: { out: { children: "ran 800 ms" } } });
     expect(await second.json()).toMatchObject({ response: { "other-out": { children: "other ran 800 ms" } } });
   });
+
+  it("a cancel that names a job cancels that one only: the page knew what it cancelled", async () => {
+    const client = await page();
+    const known = (await (await client.update(run(1))).json()) as Record<string, unknown>;
+    expect(known).toMatchObject({ response: { out: { children: "ran 1 ms" } } });
+    const other = client.update(run(1_500));
+    await submittedJobs(1);
+    expect((await client.update(cancel(), { cancelJob: String(known.job) })).status).toBe(204);
+    expect(await (await other).json()).toMatchObject({ response: { out: { children: "ran 1500 ms" } } });
+  });
 });
