@@ -119,7 +119,7 @@ export interface WatchOptions {
    * the queue (a cancel, an end) — so that the caller reads `position()` again. A hint: a manager
    * may ignore it (the caller then re-reads the position on a timer), and one that honours it says
    * so with `capabilities.queueWatch`. A manager need not space the wakes of a busy queue: the app
-   * server reads the position at most once per 20 ms per waiting page.
+   * server reads the position at most once per 100 ms per waiting page.
    * @default false
    */
   readonly queue?: boolean;

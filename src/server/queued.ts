@@ -12,10 +12,13 @@ export const QUEUED_RECHECK_MS = 200;
 
 /**
  * The shortest time between two position reads of a waiting long poll woken by the queue moving
- * (a manager with `capabilities.queueWatch`): a queue that starts hundreds of jobs a second costs
- * each waiting page 50 reads a second at most, and a quiet one none.
+ * (a manager with `capabilities.queueWatch`): the first move after a quiet spell is read at once, a
+ * queue that starts hundreds of jobs a second costs each waiting page 10 reads a second at most
+ * (every page of a long line reads at each move: this bounds what thousands of them cost the
+ * backend), and a quiet one none. The job's own start, when it wakes such a watch within this time
+ * of a move, reaches the page that much later at most.
  */
-export const QUEUE_MOVES_EVERY_MS = 20;
+export const QUEUE_MOVES_EVERY_MS = 100;
 
 /** Most jobs whose last told position one web process remembers; forgetting one costs one early answer. */
 const MAX_REMEMBERED = 10_000;
