@@ -12,6 +12,7 @@ import type { QueueKeys } from "./keys.js";
 import type { RedisClient } from "./options.js";
 import { Script } from "./redis.js";
 import * as lua from "./scripts.js";
+import * as run from "./worker-scripts.js";
 
 const scripts = {
   submit: new Script(lua.SUBMIT),
@@ -19,14 +20,14 @@ const scripts = {
   take: new Script(lua.TAKE),
   status: new Script(lua.STATUS),
   cancel: new Script(lua.CANCEL),
-  claim: new Script(lua.CLAIM),
-  started: new Script(lua.STARTED),
-  unstart: new Script(lua.UNSTART),
-  progress: new Script(lua.PROGRESS),
-  props: new Script(lua.PROPS),
-  heartbeat: new Script(lua.HEARTBEAT),
-  finish: new Script(lua.FINISH),
-  handBack: new Script(lua.HAND_BACK),
+  claim: new Script(run.CLAIM),
+  started: new Script(run.STARTED),
+  unstart: new Script(run.UNSTART),
+  progress: new Script(run.PROGRESS),
+  props: new Script(run.PROPS),
+  heartbeat: new Script(run.HEARTBEAT),
+  finish: new Script(run.FINISH),
+  handBack: new Script(run.HAND_BACK),
   secret: new Script(lua.SECRET),
   position: new Script(lua.POSITION),
 };
