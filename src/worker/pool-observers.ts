@@ -64,3 +64,45 @@ export function notifyObservers<K extends keyof PoolObserver>(
     }
   }
 }
+
+/** What a pool keeps of a job until its end, for its observers. */
+export interface LiveJob {
+  readonly callbackId: string;
+  readonly submittedAt: number;
+  startedAt?: number;
+  /** `performance.now()` at the start: durations do not jump with the wall clock. */
+  startMark?: number;
+}
+
+/** Marks the job started and tells the observers. */
+export function observeStart(jobId: string, live: LiveJob | undefined): void {
+  if (live === undefined) return;
+  // Taken even with no observer yet: one added while the job runs sees its start and duration.
+  live.startedAt = Date.now();
+  live.startMark = performance.now();
+  if (!observing()) return;
+  notifyObservers("started", {
+    jobId,
+    callbackId: live.callbackId,
+    submittedAt: live.submittedAt,
+    startedAt: live.startedAt,
+  });
+}
+
+/** Tells the observers of the job's end: `startedAt` and `runSeconds` only for a job that started. */
+export function observeEnd(jobId: string, live: LiveJob, outcome: JobOutcome): void {
+  if (!observing()) return;
+  const { callbackId, submittedAt, startedAt, startMark } = live;
+  const ended: EndedJob =
+    startMark === undefined
+      ? { jobId, callbackId, submittedAt, outcome: outcome.kind }
+      : {
+          jobId,
+          callbackId,
+          submittedAt,
+          startedAt,
+          runSeconds: (performance.now() - startMark) / 1000,
+          outcome: outcome.kind,
+        };
+  notifyObservers("ended", ended);
+}

@@ -2,7 +2,7 @@ import { BackgroundCallbackError, describeValue, invalidArgument } from "../erro
 import type { JobOutcome } from "../manager/contract.js";
 import { assertId, assertInteger, MAX_TIMER_MS } from "../manager/validate.js";
 import { assertEvents, assertWebRole, assertWorkerJob, isThenable } from "./pool-checks.js";
-import { type EndedJob, notifyObservers, observing } from "./pool-observers.js";
+import { type LiveJob, observeEnd, observeStart } from "./pool-observers.js";
 import type { WorkerPoolEvents, WorkerPoolOptions } from "./pool-types.js";
 import { type FromWorker, timeoutOutcome, type WorkerJob } from "./protocol.js";
 import { currentRole } from "./role.js";
@@ -10,15 +10,6 @@ import { type Entry, holdOpen, isIdle, type Slot, send } from "./slot.js";
 import { forkWorker, resolveModule } from "./spawn.js";
 
 export type { WorkerPoolEvents, WorkerPoolOptions } from "./pool-types.js";
-
-/** What the pool keeps of a job until its end, for its observers. */
-interface Live {
-  readonly callbackId: string;
-  readonly submittedAt: number;
-  startedAt?: number;
-  /** `performance.now()` at the start: durations do not jump with the wall clock. */
-  startMark?: number;
-}
 
 /** Start failures in a row before queued jobs fail; also the handovers a job survives. */
 const MAX_START_FAILURES = 3;
@@ -46,7 +37,7 @@ export class WorkerPool {
   readonly #queue: Entry[] = [];
   readonly #slots = new Set<Slot>();
   /** Jobs submitted whose `end` is not reported yet. */
-  readonly #live = new Map<string, Live>();
+  readonly #live = new Map<string, LiveJob>();
   /** Time-limit timers of running jobs with `timeoutMs`, by job id. */
   readonly #limits = new Map<string, NodeJS.Timeout>();
   #admitting: { readonly slot: Slot; readonly entry: Entry; cancelled: boolean } | undefined;
@@ -301,7 +292,7 @@ export class WorkerPool {
         slot.started = true;
         if (slot.cancelled) return;
         this.#limit(slot, slot.entry.job);
-        this.#observeStart(message.jobId);
+        observeStart(message.jobId, this.#live.get(message.jobId));
         this.#events.start?.(message.jobId, slot.child.pid ?? 0);
         return;
       case "progress":
@@ -391,30 +382,7 @@ export class WorkerPool {
     if (live === undefined) return;
     this.#live.delete(jobId);
     // Observers first: once the outcome is stored and read, the metrics count it already.
-    if (observing()) notifyObservers("ended", endedJob(jobId, live, outcome));
+    observeEnd(jobId, live, outcome);
     this.#events.end(jobId, outcome);
   }
-
-  #observeStart(jobId: string): void {
-    const live = this.#live.get(jobId);
-    if (live === undefined) return;
-    // Taken even with no observer yet: one added while the job runs sees its start and duration.
-    live.startedAt = Date.now();
-    live.startMark = performance.now();
-    if (!observing()) return;
-    notifyObservers("started", {
-      jobId,
-      callbackId: live.callbackId,
-      submittedAt: live.submittedAt,
-      startedAt: live.startedAt,
-    });
-  }
-}
-
-/** The job as observers see its end: `startedAt` and `runSeconds` only for a job that started. */
-function endedJob(jobId: string, live: Live, outcome: JobOutcome): EndedJob {
-  const { callbackId, submittedAt, startedAt, startMark } = live;
-  if (startMark === undefined) return { jobId, callbackId, submittedAt, outcome: outcome.kind };
-  const runSeconds = (performance.now() - startMark) / 1000;
-  return { jobId, callbackId, submittedAt, startedAt, runSeconds, outcome: outcome.kind };
 }
